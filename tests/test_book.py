@@ -1,0 +1,92 @@
+"""The book's structure: toc, Colab cells, committed outputs, and a strict nbval that can fail."""
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+_spec = importlib.util.spec_from_file_location("colab_cell", ROOT / "tools" / "colab_cell.py")
+colab_cell = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(colab_cell)
+
+
+def code_cells(path):
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_toc_lists_exactly_the_chapter_notebooks():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    listed = {f for f in files if (ROOT / f"{f}.ipynb").exists()}
+    assert listed == {f"chapters/{p.stem}" for p in NOTEBOOKS}
+    assert len(NOTEBOOKS) == 8
+    for f in [toc["root"], *files]:
+        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f
+
+
+def test_colab_cells_agree_with_config():
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    assert colab_cell.repository() == (url, branch)
+    assert colab_cell.mismatches() == []
+    for path in NOTEBOOKS:
+        source = "".join(code_cells(path)[0]["source"])
+        assert 'if "google.colab" in sys.modules:' in source, path.name
+        assert f'"vae-lib @ git+{url}@{branch}"' in source, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_committed_with_clean_outputs(path):
+    cells = [c for c in code_cells(path) if "".join(c["source"]).strip()]
+    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1)), "re-run top to bottom"
+    outputs = [o for c in cells for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "warnings/stderr in stored outputs"
+    text = json.dumps(outputs)
+    assert not re.search(r"/tmp/ipykernel|/home/|/root/|site-packages", text), "machine path in outputs"
+    sources = "".join("".join(c["source"]) for c in cells)
+    assert "sys.path" not in sources
+    assert "import vae_lib" in sources or "from vae_lib" in sources
+
+
+def test_strict_nbval_fails_when_a_stored_output_is_edited(tmp_path):
+    """The harness can fail: change one stored output of a copy and nbval must report it."""
+    path = next(p for p in NOTEBOOKS if any(o.get("name") == "stdout" for c in code_cells(p) for o in c["outputs"]))
+    nb = json.loads(path.read_text())
+    cell = next(
+        c for c in nb["cells"] if c["cell_type"] == "code" and any(o.get("name") == "stdout" for o in c["outputs"])
+    )
+    stream = next(o for o in cell["outputs"] if o.get("name") == "stdout")
+    stream["text"] = ["this is not what the cell prints\n"]
+    copy = tmp_path / path.name
+    copy.write_text(json.dumps(nb))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(copy),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "1 failed" in result.stdout
+    assert "this is not what the cell prints" in result.stdout

@@ -1,0 +1,81 @@
+"""Input validation shared by every public function of vae_lib.
+
+Bad input gets a ``ValueError`` (or ``TypeError``) whose message names the
+argument and says what was expected, never a silent NaN further down.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def as_float_tensor(value: object, name: str) -> Tensor:
+    """Return ``value`` as a floating-point tensor (float32 unless already float64).
+
+    Raises ``TypeError`` for values that cannot become a tensor.
+    """
+    if isinstance(value, Tensor):
+        tensor = value
+    else:
+        try:
+            tensor = torch.as_tensor(value)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name} must be a tensor or array-like of numbers, got {type(value).__name__}") from err
+    if not tensor.is_floating_point():
+        tensor = tensor.to(torch.get_default_dtype())
+    return tensor
+
+
+def check_finite(tensor: Tensor, name: str) -> None:
+    """Raise ``ValueError`` if ``tensor`` holds NaN or ±inf."""
+    if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+        bad = "NaN" if torch.isnan(tensor).any() else "inf"
+        raise ValueError(f"{name} contains {bad}; expected finite values")
+
+
+def check_nonempty(tensor: Tensor, name: str) -> None:
+    """Raise ``ValueError`` if ``tensor`` has no elements."""
+    if tensor.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(tensor.shape)}); expected at least one value")
+
+
+def check_binary(x: Tensor, name: str = "x") -> None:
+    """Raise ``ValueError`` unless every entry of ``x`` is exactly 0 or 1."""
+    if not ((x == 0) | (x == 1)).all():
+        bad = x[(x != 0) & (x != 1)].flatten()[0].item()
+        raise ValueError(
+            f"{name} must be binary (every entry 0 or 1) for a Bernoulli model, found {bad!r}; "
+            "binarise the data first, e.g. vae_lib.data.load_digits(binarize=True)"
+        )
+
+
+def check_probabilities(p: Tensor, name: str = "probs") -> None:
+    """Raise ``ValueError`` unless every entry of ``p`` lies in [0, 1]."""
+    if torch.isnan(p).any():
+        raise ValueError(f"{name} contains NaN; expected probabilities in [0, 1]")
+    if (p < 0).any() or (p > 1).any():
+        bad = p[(p < 0) | (p > 1)].flatten()[0].item()
+        raise ValueError(f"{name} must lie in [0, 1], found {bad!r}")
+
+
+def broadcast_shape(**tensors: Tensor) -> torch.Size:
+    """Return the broadcast shape of the named tensors or raise ``ValueError`` naming them.
+
+    Example: ``broadcast_shape(x=x, logits=logits)``.
+    """
+    try:
+        return torch.broadcast_shapes(*(t.shape for t in tensors.values()))
+    except RuntimeError as err:
+        shapes = ", ".join(f"{name} has shape {tuple(t.shape)}" for name, t in tensors.items())
+        raise ValueError(f"shape mismatch: {shapes}, which do not broadcast") from err
+
+
+def check_positive_int(value: int, name: str, upper: int | None = None) -> None:
+    """Raise ``ValueError`` unless ``value`` is an int with 1 <= value (<= upper)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    if upper is not None and value > upper:
+        raise ValueError(f"{name} must be <= {upper}, got {value}")

@@ -1,0 +1,252 @@
+"""Neural-network conditionals and the deep latent-variable model (DLVM).
+
+* :class:`MLP` — the ``NeuralNet(·)`` of (1.4), (1.7) and (1.16).
+* :class:`CategoricalClassifier` — :math:`p_\\theta(y\\mid x)` of (1.4)–(1.5).
+* :class:`BernoulliDecoder` — :math:`p_\\theta(x\\mid z)` of (1.16)–(1.18).
+* :class:`GaussianEncoder` — :math:`q_\\phi(z\\mid x)`, the recognition model of 1.1.
+* :class:`DLVM` — prior (1.15) times decoder: the joint (1.14).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+import torch
+from torch import Tensor, nn
+
+from vae_lib.checks import as_float_tensor, check_finite, check_positive_int
+from vae_lib.likelihood import (
+    bernoulli_log_prob,
+    categorical_log_prob,
+    gaussian_diag_log_prob,
+    standard_normal_log_prob,
+)
+
+
+def _check_last_dim(t: Tensor, dim: int, name: str) -> Tensor:
+    t = as_float_tensor(t, name)
+    if t.dim() == 0 or t.shape[-1] != dim:
+        raise ValueError(f"{name} must have shape (..., {dim}), got {tuple(t.shape)}")
+    check_finite(t, name)
+    return t
+
+
+class MLP(nn.Sequential):
+    """A feed-forward network ``NeuralNet(·)``: Linear layers with an activation between them.
+
+    Args:
+        sizes: layer widths, input first and output last, e.g. ``[64, 128, 10]``.
+        activation: module class used between layers (not after the last one).
+
+    Example:
+        >>> MLP([2, 8, 3])(torch.zeros(5, 2)).shape
+        torch.Size([5, 3])
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: type[nn.Module] = nn.Tanh) -> None:
+        if len(sizes) < 2:
+            raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
+        for s in sizes:
+            check_positive_int(s, "every entry of sizes")
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(pairwise(sizes)):
+            layers.append(nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(activation())
+        super().__init__(*layers)
+        self.in_features, self.out_features = sizes[0], sizes[-1]
+
+
+class CategoricalClassifier(nn.Module):
+    r"""A neural classifier :math:`p_\theta(y\mid\mathbf{x}) = \mathrm{Categorical}(y; \mathbf{p})`.
+
+    Implements (1.4) :math:`\mathbf{p} = \text{NeuralNet}(\mathbf{x})` (the
+    network outputs logits; softmax is its implicit last operation) and (1.5).
+
+    Example:
+        >>> clf = CategoricalClassifier(64, [32], 10)
+        >>> clf.log_prob(torch.tensor([3]), torch.zeros(1, 64)).shape
+        torch.Size([1])
+    """
+
+    def __init__(self, in_dim: int, hidden: Sequence[int], n_classes: int) -> None:
+        super().__init__()
+        self.net = MLP([in_dim, *hidden, n_classes])
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits of shape ``(..., n_classes)``."""
+        return self.net(_check_last_dim(x, self.net.in_features, "x"))
+
+    def log_prob(self, y: Tensor, x: Tensor) -> Tensor:
+        r""":math:`\log p_\theta(y\mid\mathbf{x})` via ``log_softmax`` (1.5)."""
+        return categorical_log_prob(y, self(x))
+
+    def predict_proba(self, x: Tensor) -> Tensor:
+        r"""Class probabilities :math:`\mathbf{p}` of (1.4); rows sum to 1."""
+        return torch.softmax(self(x), dim=-1)
+
+
+class BernoulliDecoder(nn.Module):
+    r"""Factorised Bernoulli observation model :math:`p_\theta(\mathbf{x}\mid\mathbf{z})`.
+
+    Implements (1.16) :math:`\mathbf{p} = \text{DecoderNeuralNet}_\theta(\mathbf{z})`
+    and (1.17)–(1.18). The network outputs logits; :meth:`probs` applies the
+    sigmoid, while :meth:`log_prob` never forms probabilities, so it stays
+    finite even where the sigmoid would round to exactly 0 or 1.
+
+    Example:
+        >>> dec = BernoulliDecoder(2, [16], 64)
+        >>> dec.log_prob(torch.ones(3, 64), torch.zeros(3, 2)).shape
+        torch.Size([3])
+    """
+
+    def __init__(self, z_dim: int, hidden: Sequence[int], x_dim: int) -> None:
+        super().__init__()
+        self.z_dim, self.x_dim = z_dim, x_dim
+        self.net = MLP([z_dim, *hidden, x_dim])
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Logits of shape ``(..., x_dim)``."""
+        return self.net(_check_last_dim(z, self.z_dim, "z"))
+
+    def probs(self, z: Tensor) -> Tensor:
+        r""":math:`\mathbf{p} = \sigma(\text{logits})` of (1.16), every :math:`p_j \in [0, 1]`."""
+        return torch.sigmoid(self(z))
+
+    def log_prob(self, x: Tensor, z: Tensor) -> Tensor:
+        r""":math:`\log p_\theta(\mathbf{x}\mid\mathbf{z})` of (1.17)–(1.18), summed over the D pixels."""
+        return bernoulli_log_prob(_check_last_dim(x, self.x_dim, "x"), self(z))
+
+
+def reparameterize(
+    mean: Tensor, log_var: Tensor, n_samples: int = 1, generator: torch.Generator | None = None
+) -> Tensor:
+    r"""Samples :math:`\mathbf{z} = \boldsymbol{\mu} + \boldsymbol{\sigma}\odot\boldsymbol{\epsilon}`, :math:`\boldsymbol{\epsilon}\sim\mathcal{N}(0, \mathbf{I})`.
+
+    The reparameterisation trick: randomness enters only through
+    :math:`\boldsymbol{\epsilon}`, so gradients flow to ``mean`` and ``log_var``.
+    Returns shape ``(n_samples, *mean.shape)``.
+
+    Example:
+        >>> reparameterize(torch.zeros(4, 2), torch.zeros(4, 2), n_samples=3).shape
+        torch.Size([3, 4, 2])
+    """
+    check_positive_int(n_samples, "n_samples")
+    eps = torch.randn((n_samples, *mean.shape), generator=generator, dtype=mean.dtype)
+    return mean + torch.exp(0.5 * log_var) * eps
+
+
+class GaussianEncoder(nn.Module):
+    r"""Recognition model :math:`q_\phi(\mathbf{z}\mid\mathbf{x}) = \mathcal{N}(\boldsymbol{\mu}, \operatorname{diag}\boldsymbol{\sigma}^2)`.
+
+    One network maps every :math:`\mathbf{x}` to its posterior approximation:
+    amortised inference (section 1.1). :meth:`rsample` uses the
+    reparameterisation :math:`\mathbf{z} = \boldsymbol{\mu} + \boldsymbol{\sigma}\odot\boldsymbol{\epsilon}`,
+    :math:`\boldsymbol{\epsilon}\sim\mathcal{N}(0, \mathbf{I})`, so gradients flow through the sample.
+
+    Example:
+        >>> enc = GaussianEncoder(64, [16], 2)
+        >>> enc.rsample(torch.zeros(5, 64), n_samples=3).shape
+        torch.Size([3, 5, 2])
+    """
+
+    def __init__(self, x_dim: int, hidden: Sequence[int], z_dim: int) -> None:
+        super().__init__()
+        self.x_dim, self.z_dim = x_dim, z_dim
+        self.net = MLP([x_dim, *hidden, 2 * z_dim])
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(mean, log_var)``, each of shape ``(..., z_dim)``."""
+        mean, log_var = self.net(_check_last_dim(x, self.x_dim, "x")).chunk(2, dim=-1)
+        return mean, log_var
+
+    def rsample(self, x: Tensor, n_samples: int = 1, generator: torch.Generator | None = None) -> Tensor:
+        """Reparameterised samples of shape ``(n_samples, ..., z_dim)``."""
+        return reparameterize(*self(x), n_samples, generator)
+
+    def log_prob(self, z: Tensor, x: Tensor) -> Tensor:
+        r""":math:`\log q_\phi(\mathbf{z}\mid\mathbf{x})`; ``z`` may carry leading sample dims."""
+        mean, log_var = self(x)
+        return gaussian_diag_log_prob(_check_last_dim(z, self.z_dim, "z"), mean, log_var)
+
+
+class DLVM(nn.Module):
+    r"""Deep latent-variable model :math:`p_\theta(\mathbf{x}, \mathbf{z}) = p(\mathbf{z})\,p_\theta(\mathbf{x}\mid\mathbf{z})`.
+
+    Implements (1.14) with the prior (1.15) :math:`p(\mathbf{z}) = \mathcal{N}(0, \mathbf{I})`
+    and a decoder such as :class:`BernoulliDecoder` ((1.16)–(1.18)). The joint
+    is cheap; the marginal (1.13) and posterior (1.19) are not — see
+    :mod:`vae_lib.estimators`.
+
+    Example:
+        >>> model = DLVM(BernoulliDecoder(2, [16], 64))
+        >>> x, z = model.sample(4, generator=torch.Generator().manual_seed(0))
+        >>> model.log_joint(x, z).shape
+        torch.Size([4])
+    """
+
+    def __init__(self, decoder: BernoulliDecoder) -> None:
+        super().__init__()
+        self.decoder = decoder
+        self.z_dim, self.x_dim = decoder.z_dim, decoder.x_dim
+
+    def log_prior(self, z: Tensor) -> Tensor:
+        r""":math:`\log p(\mathbf{z})`, (1.15)."""
+        return standard_normal_log_prob(_check_last_dim(z, self.z_dim, "z"))
+
+    def log_joint(self, x: Tensor, z: Tensor) -> Tensor:
+        r""":math:`\log p_\theta(\mathbf{x},\mathbf{z}) = \log p(\mathbf{z}) + \log p_\theta(\mathbf{x}\mid\mathbf{z})`, (1.14).
+
+        ``z`` may carry leading sample dimensions, e.g. ``(K, N, z_dim)`` with ``x`` of shape ``(N, x_dim)``.
+        """
+        return self.log_prior(z) + self.decoder.log_prob(x, z)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        r"""Ancestral sampling: :math:`\mathbf{z}\sim p(\mathbf{z})`, then :math:`\mathbf{x}\sim p_\theta(\mathbf{x}\mid\mathbf{z})`.
+
+        Returns ``(x, z)`` with shapes ``(n, x_dim)`` and ``(n, z_dim)``.
+        """
+        check_positive_int(n, "n")
+        z = torch.randn(n, self.z_dim, generator=generator)
+        x = torch.bernoulli(self.decoder.probs(z), generator=generator)
+        return x, z
+
+
+def gaussian_kl_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:
+    r"""Closed-form :math:`D_{KL}(\mathcal{N}(\mu, \operatorname{diag}\sigma^2)\,\|\,\mathcal{N}(0, I))`, summed over the last dim.
+
+    .. math:: \tfrac12\sum_j \left(\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1\right)
+
+    Example:
+        >>> gaussian_kl_standard_normal(torch.zeros(2), torch.zeros(2))
+        tensor(0.)
+    """
+    mean = as_float_tensor(mean, "mean")
+    log_var = as_float_tensor(log_var, "log_var")
+    check_finite(mean, "mean")
+    check_finite(log_var, "log_var")
+    return 0.5 * (mean**2 + torch.exp(log_var) - log_var - 1).sum(-1)
+
+
+def elbo(
+    x: Tensor, encoder: GaussianEncoder, model: DLVM, n_samples: int = 1, generator: torch.Generator | None = None
+) -> Tensor:
+    r"""Reparameterised evidence lower bound, one value per data point (chapter 2 preview).
+
+    .. math::
+        \mathcal{L}(\mathbf{x}) = \mathbb{E}_{q_\phi(\mathbf{z}\mid\mathbf{x})}[\log p_\theta(\mathbf{x}\mid\mathbf{z})]
+        - D_{KL}(q_\phi(\mathbf{z}\mid\mathbf{x})\,\|\,p(\mathbf{z})) \le \log p_\theta(\mathbf{x})
+
+    The expectation is a Monte Carlo average over ``n_samples`` reparameterised
+    samples; the KL term is closed form (:func:`gaussian_kl_standard_normal`).
+
+    Example:
+        >>> enc, model = GaussianEncoder(4, [8], 2), DLVM(BernoulliDecoder(2, [8], 4))
+        >>> elbo(torch.ones(3, 4), enc, model).shape
+        torch.Size([3])
+    """
+    mean, log_var = encoder(x)
+    z = reparameterize(mean, log_var, n_samples, generator)
+    return model.decoder.log_prob(x, z).mean(0) - gaussian_kl_standard_normal(mean, log_var)
