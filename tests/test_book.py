@@ -90,3 +90,15 @@ def test_strict_nbval_fails_when_a_stored_output_is_edited(tmp_path):
     assert result.returncode == 1, result.stdout[-2000:]
     assert "1 failed" in result.stdout
     assert "this is not what the cell prints" in result.stdout
+
+
+def test_docstring_equation_numbers_exist_in_the_book():
+    """Every "(1.N)" a vae_lib docstring names is an equation the book labels."""
+    labelled = set()
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            labelled |= set(re.findall(r"\\tag\{1\.(\d+)\}", "".join(cell["source"])))
+    assert labelled == {str(n) for n in range(1, 20)}
+    named = {(p.name, n) for p in (ROOT / "vae_lib").glob("*.py") for n in re.findall(r"\(1\.(\d+)\)", p.read_text())}
+    assert named, "no docstring names an equation"
+    assert not [(f, n) for f, n in named if n not in labelled]
