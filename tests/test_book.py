@@ -1,5 +1,6 @@
 """The book's structure: toc, Colab cells, committed outputs, and a strict nbval that can fail."""
 
+import ast
 import importlib.util
 import json
 import re
@@ -99,6 +100,12 @@ def test_docstring_equation_numbers_exist_in_the_book():
         for cell in json.loads(path.read_text())["cells"]:
             labelled |= set(re.findall(r"\\tag\{1\.(\d+)\}", "".join(cell["source"])))
     assert labelled == {str(n) for n in range(1, 20)}
-    named = {(p.name, n) for p in (ROOT / "vae_lib").glob("*.py") for n in re.findall(r"\(1\.(\d+)\)", p.read_text())}
+    named = {
+        (path.name, n)
+        for path in (ROOT / "vae_lib").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        for n in re.findall(r"(?<![\w.])\(1\.(\d{1,2})\)", ast.get_docstring(node) or "")
+    }
     assert named, "no docstring names an equation"
     assert not [(f, n) for f, n in named if n not in labelled]
