@@ -109,15 +109,23 @@ def test_non_finite_loss_is_reported():
         train(lambda b: w.sum() * float("nan"), [w], torch.ones(2, 1), steps=3, progress=False)
 
 
-def test_progress_bar_text_has_no_timings(capsys):
+def test_progress_outside_a_terminal_is_four_deterministic_lines(capsys):
     with progress_bar(10, "fit") as bar:
         for _ in range(10):
             bar.set_postfix_str("loss=1", refresh=False)
             bar.update()
-    out = capsys.readouterr().out
-    final = out.replace("\r", "\n").strip().splitlines()[-1]
-    assert final == "fit: 100%|████████████████████| 10/10, loss=1"
-    assert "it/s" not in out and "s/it" not in out
+    assert capsys.readouterr().out.splitlines() == [
+        "fit: |████················|  20% 2/10, loss=1",
+        "fit: |██████████··········|  50% 5/10, loss=1",
+        "fit: |████████████████····|  80% 8/10, loss=1",
+        "fit: |████████████████████| 100% 10/10, loss=1",
+    ]
+
+
+def test_disabled_progress_prints_nothing(capsys):
+    w = nn.Parameter(torch.zeros(1))
+    train(lambda b: ((w - b) ** 2).mean(), [w], torch.ones(4, 1), steps=5, progress=False)
+    assert capsys.readouterr().out == ""
 
 
 def test_seed_everything_rejects_bad_seed():
