@@ -6,18 +6,22 @@ import random
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 
 def seed_everything(seed: int = 0, num_threads: int = 1) -> torch.Generator:
-    """Seed Python, NumPy and torch, and fix torch's CPU thread count.
+    """Seed Python, NumPy and torch, and fix the CPU thread count of torch and of BLAS/OpenMP.
 
     Same seed ⇒ bit-identical results on repeated runs in one process, which is
     what keeps the book's committed notebook outputs stable. One thread by
-    default because reductions split over threads may sum in a different order.
+    default: reductions split over threads may sum in a different order, and on
+    the book's small problems competing thread pools (torch, NumPy's BLAS,
+    scikit-learn's OpenMP) cost far more than they gain.
 
     Args:
         seed: the seed for ``random``, ``numpy.random`` and ``torch``.
-        num_threads: value for ``torch.set_num_threads``.
+        num_threads: threads for torch (``torch.set_num_threads``) and for the
+            BLAS/OpenMP pools NumPy, SciPy and scikit-learn use (``threadpoolctl``).
 
     Returns:
         A ``torch.Generator`` seeded with ``seed``, for code that takes an explicit generator.
@@ -33,4 +37,5 @@ def seed_everything(seed: int = 0, num_threads: int = 1) -> torch.Generator:
     np.random.seed(seed)  # noqa: NPY002 -- seeds the legacy global RNG that readers' code may use
     torch.manual_seed(seed)
     torch.set_num_threads(num_threads)
+    threadpool_limits(limits=num_threads)
     return torch.Generator().manual_seed(seed)
