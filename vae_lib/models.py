@@ -5,11 +5,12 @@
 * :class:`BernoulliDecoder` — :math:`p_\\theta(x\\mid z)` of (1.16)–(1.18).
 * :class:`GaussianEncoder` — :math:`q_\\phi(z\\mid x)`, the recognition model of 1.1.
 * :class:`DLVM` — prior (1.15) times decoder: the joint (1.14).
+* :func:`elbo` and :class:`VAE` — encoder and DLVM trained jointly (section 1.2, a preview of chapter 2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import torch
@@ -22,6 +23,13 @@ from vae_lib.likelihood import (
     gaussian_diag_log_prob,
     standard_normal_log_prob,
 )
+
+
+def _check_same_shape(mean: Tensor, log_var: Tensor) -> None:
+    if mean.shape != log_var.shape:
+        raise ValueError(
+            f"mean and log_var must have the same shape, got {tuple(mean.shape)} and {tuple(log_var.shape)}"
+        )
 
 
 def _check_last_dim(t: Tensor, dim: int, name: str) -> Tensor:
@@ -133,6 +141,9 @@ def reparameterize(
         torch.Size([3, 4, 2])
     """
     check_positive_int(n_samples, "n_samples")
+    _check_same_shape(mean, log_var)
+    check_finite(mean, "mean")
+    check_finite(log_var, "log_var")
     eps = torch.randn((n_samples, *mean.shape), generator=generator, dtype=mean.dtype)
     return mean + torch.exp(0.5 * log_var) * eps
 
@@ -227,11 +238,16 @@ def gaussian_kl_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:
     log_var = as_float_tensor(log_var, "log_var")
     check_finite(mean, "mean")
     check_finite(log_var, "log_var")
+    _check_same_shape(mean, log_var)
     return 0.5 * (mean**2 + torch.exp(log_var) - log_var - 1).sum(-1)
 
 
 def elbo(
-    x: Tensor, encoder: GaussianEncoder, model: DLVM, n_samples: int = 1, generator: torch.Generator | None = None
+    x: Tensor,
+    encoder: GaussianEncoder | Callable[[Tensor], tuple[Tensor, Tensor]],
+    model: DLVM,
+    n_samples: int = 1,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     r"""Reparameterised evidence lower bound, one value per data point (chapter 2 preview).
 
@@ -241,6 +257,9 @@ def elbo(
 
     The expectation is a Monte Carlo average over ``n_samples`` reparameterised
     samples; the KL term is closed form (:func:`gaussian_kl_standard_normal`).
+    ``encoder`` maps ``x`` to ``(mean, log_var)``: a :class:`GaussianEncoder`
+    (amortised inference), or any callable, e.g. one returning free
+    per-data-point parameters (classic variational inference, section 1.1).
 
     Example:
         >>> enc, model = GaussianEncoder(4, [8], 2), DLVM(BernoulliDecoder(2, [8], 4))
@@ -250,3 +269,34 @@ def elbo(
     mean, log_var = encoder(x)
     z = reparameterize(mean, log_var, n_samples, generator)
     return model.decoder.log_prob(x, z).mean(0) - gaussian_kl_standard_normal(mean, log_var)
+
+
+class VAE(nn.Module):
+    r"""A variational autoencoder: a recognition model and a DLVM with one objective (section 1.2).
+
+    Holds an :attr:`encoder` :math:`q_\phi(\mathbf{z}\mid\mathbf{x})`
+    (:class:`GaussianEncoder`) and a :attr:`model`
+    :math:`p_\theta(\mathbf{x},\mathbf{z}) = p(\mathbf{z})\,p_\theta(\mathbf{x}\mid\mathbf{z})`
+    (:class:`DLVM` with a :class:`BernoulliDecoder`, (1.14)–(1.18)); the decoder's
+    hidden widths mirror the encoder's. Both are trained together by
+    maximising the :func:`elbo` with the reparameterisation trick
+    (:meth:`loss` is its negative batch mean, ready for :func:`vae_lib.training.train`).
+
+    Example:
+        >>> vae = VAE(64, [32], 2)
+        >>> vae.elbo(torch.ones(5, 64)).shape, vae.loss(torch.ones(5, 64)).shape
+        (torch.Size([5]), torch.Size([]))
+    """
+
+    def __init__(self, x_dim: int, hidden: Sequence[int], z_dim: int) -> None:
+        super().__init__()
+        self.encoder = GaussianEncoder(x_dim, hidden, z_dim)
+        self.model = DLVM(BernoulliDecoder(z_dim, list(reversed(hidden)), x_dim))
+
+    def elbo(self, x: Tensor, n_samples: int = 1, generator: torch.Generator | None = None) -> Tensor:
+        """The :func:`elbo` of every row of ``x``, shape ``(N,)``."""
+        return elbo(x, self.encoder, self.model, n_samples, generator)
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Negative mean ELBO of a minibatch: the scalar that training minimises."""
+        return -self.elbo(x).mean()
