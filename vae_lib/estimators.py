@@ -1,4 +1,11 @@
-"""Estimates of the marginal likelihood :math:`\\log p_\\theta(\\mathbf{x})` of (1.13).
+"""Estimates of the marginal likelihood :math:`\\log p_\\theta(\\mathbf{x})` of (1.13) and of the posterior (1.19).
+
+* Monte Carlo: :func:`importance_log_marginal` with a proposal —
+  :func:`prior_proposal` (naive Monte Carlo), :func:`encoder_proposal` (a VAE's
+  recognition model) or :func:`gaussian_proposal` (explicit mean and covariance) —
+  and the diagnostics :func:`log_mean_exp`, :func:`effective_sample_size`.
+* Quadrature for a 1-D or 2-D latent space: :func:`latent_grid`,
+  :func:`grid_log_marginal` and :func:`grid_log_posterior`, exact up to the grid's resolution.
 
 All functions are batched over data points *and* samples (no Python loops
 over either). A *proposal* is a callable ``proposal(x, n_samples)`` returning
@@ -11,16 +18,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from vae_lib.checks import check_positive_int
-from vae_lib.likelihood import gaussian_diag_log_prob, standard_normal_log_prob
+from vae_lib.checks import as_float_tensor, check_finite, check_positive_int
+from vae_lib.likelihood import cholesky, gaussian_diag_log_prob, standard_normal_log_prob
 from vae_lib.models import GaussianEncoder, reparameterize
 
 Proposal = Callable[[Tensor, int], tuple[Tensor, Tensor]]
 LogJoint = Callable[[Tensor, Tensor], Tensor]
+
+
+def _check_log_weights(values: Tensor, dim: int, name: str) -> None:
+    if values.dim() == 0 or values.shape[dim] == 0:
+        raise ValueError(f"{name} must have at least one entry along dim {dim}, got shape {tuple(values.shape)}")
+    for bad, found in (("NaN", torch.isnan(values)), ("+inf", values == math.inf)):
+        if found.any():
+            raise ValueError(f"{name} contains {bad}; expected log-weights (finite, or -inf for a zero weight)")
 
 
 def log_mean_exp(values: Tensor, dim: int = 0) -> Tensor:
@@ -30,8 +46,7 @@ def log_mean_exp(values: Tensor, dim: int = 0) -> Tensor:
         >>> log_mean_exp(torch.tensor([0.0, 0.0, 0.0]))
         tensor(0.)
     """
-    if values.dim() == 0 or values.shape[dim] == 0:
-        raise ValueError(f"values must have at least one entry along dim {dim}, got shape {tuple(values.shape)}")
+    _check_log_weights(values, dim, "values")
     return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
 
 
@@ -44,9 +59,12 @@ def effective_sample_size(log_weights: Tensor, dim: int = 0) -> Tensor:
         >>> effective_sample_size(torch.zeros(10))
         tensor(10.)
     """
-    if log_weights.dim() == 0 or log_weights.shape[dim] == 0:
-        raise ValueError(f"log_weights must have at least one entry along dim {dim}")
-    return torch.exp(2 * torch.logsumexp(log_weights, dim=dim) - torch.logsumexp(2 * log_weights, dim=dim))
+    _check_log_weights(log_weights, dim, "log_weights")
+    # Shift by the largest log-weight first (the ratio is unchanged): the two logsumexps are then
+    # near 0, not near 2·max, where float32 spacing would cost digits.
+    peak = log_weights.amax(dim, keepdim=True)
+    shifted = log_weights - torch.where(torch.isfinite(peak), peak, torch.zeros_like(peak))
+    return torch.exp(2 * torch.logsumexp(shifted, dim=dim) - torch.logsumexp(2 * shifted, dim=dim))
 
 
 def prior_proposal(z_dim: int, generator: torch.Generator | None = None) -> Proposal:
@@ -131,3 +149,159 @@ def importance_log_marginal(
         for start in range(0, n_samples, chunk_size)
     ]
     return torch.logsumexp(torch.stack(parts), dim=0) - math.log(n_samples)
+
+
+def gaussian_proposal(mean: Tensor, cov: Tensor, generator: torch.Generator | None = None) -> Proposal:
+    r"""A Gaussian proposal :math:`q(\mathbf{z}\mid\mathbf{x}_n) = \mathcal{N}(\mathbf{m}_n, \mathbf{S})` with explicit parameters.
+
+    For instance the exact posterior (1.19) of a linear-Gaussian model
+    (:meth:`vae_lib.latent.LinearGaussian.posterior`), which makes every
+    importance weight equal :math:`p(\mathbf{x})`: zero variance.
+
+    Args:
+        mean: one proposal mean per data point, shape ``(N, d)``.
+        cov: covariance shared by all points ``(d, d)``, or one per point ``(N, d, d)``;
+            symmetric positive definite.
+        generator: random source of the samples.
+
+    Example:
+        >>> z, log_q = gaussian_proposal(torch.zeros(5, 2), torch.eye(2))(torch.zeros(5, 4), 3)
+        >>> z.shape, log_q.shape
+        (torch.Size([3, 5, 2]), torch.Size([3, 5]))
+    """
+    mean = as_float_tensor(mean, "mean")
+    cov = as_float_tensor(cov, "cov")
+    check_finite(mean, "mean")
+    check_finite(cov, "cov")
+    if mean.dim() != 2 or mean.shape[0] == 0:
+        raise ValueError(f"mean must have shape (N, d), one row per data point, got {tuple(mean.shape)}")
+    n_points, z_dim = mean.shape
+    if cov.shape not in ((z_dim, z_dim), (n_points, z_dim, z_dim)):
+        raise ValueError(
+            f"cov must have shape ({z_dim}, {z_dim}) or ({n_points}, {z_dim}, {z_dim}), got {tuple(cov.shape)}"
+        )
+    chol = cholesky(cov, "cov")
+    half_log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)  # () or (N,)
+
+    def proposal(x: Tensor, n_samples: int) -> tuple[Tensor, Tensor]:
+        check_positive_int(n_samples, "n_samples")
+        if x.shape[0] != n_points:
+            raise ValueError(f"this proposal was built for {n_points} data points, got x with {x.shape[0]} rows")
+        eps = torch.randn(n_samples, n_points, z_dim, generator=generator, dtype=mean.dtype)
+        shift = eps @ chol.T if chol.dim() == 2 else (chol @ eps.unsqueeze(-1)).squeeze(-1)
+        # z = m + L ε, so L⁻¹(z - m) = ε exactly: log q(z) = log N(ε; 0, I) - log|L|.
+        return mean + shift, standard_normal_log_prob(eps) - half_log_det
+
+    return proposal
+
+
+@dataclass(frozen=True)
+class LatentGrid:
+    r"""A regular grid over a 1-, 2- or 3-dimensional latent space, for quadrature.
+
+    Attributes:
+        points: cell centres, shape ``(G, d)`` with :math:`G` = ``n_points ** d``
+            (row-major: the last coordinate varies fastest).
+        axis: the 1-D coordinates shared by every dimension, shape ``(n_points,)``.
+        log_cell_volume: :math:`\log \Delta z^d`, the log-volume of one cell.
+    """
+
+    points: Tensor
+    axis: Tensor
+    log_cell_volume: float
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``(n_points,) * d``: reshape a ``(G, ...)`` result to this to plot it over the grid."""
+        return (self.axis.numel(),) * self.points.shape[1]
+
+
+def latent_grid(
+    z_dim: int, limits: tuple[float, float] = (-4.0, 4.0), n_points: int = 201, dtype: torch.dtype = torch.float64
+) -> LatentGrid:
+    r"""Cell centres of ``n_points`` equal cells per dimension over ``limits`` (the midpoint rule).
+
+    The cost of grid quadrature grows as ``n_points ** z_dim``, which is why it
+    stops at :math:`d = 3` (and is practical for :math:`d \le 2`).
+
+    Example:
+        >>> grid = latent_grid(2, limits=(-1.0, 1.0), n_points=2)
+        >>> grid.points.tolist(), round(grid.log_cell_volume, 4)
+        ([[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]], 0.0)
+    """
+    check_positive_int(z_dim, "z_dim", upper=3)
+    check_positive_int(n_points, "n_points")
+    low, high = limits
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"limits must be finite (low, high) with low < high, got {limits}")
+    step = (high - low) / n_points
+    axis = torch.linspace(low + step / 2, high - step / 2, n_points, dtype=dtype)
+    points = torch.cartesian_prod(*[axis] * z_dim).reshape(-1, z_dim)
+    return LatentGrid(points, axis, z_dim * math.log(step))
+
+
+def grid_log_joint(log_joint: LogJoint, x: Tensor, grid: LatentGrid, chunk_size: int | None = None) -> Tensor:
+    r""":math:`\log p_\theta(\mathbf{x}_n, \mathbf{z}_g)` at every grid point and data point, shape ``(G, N)``.
+
+    ``log_joint`` is called with ``z`` of shape ``(chunk, N, d)`` (all grid points
+    at once if ``chunk_size`` is ``None``), as in :func:`log_importance_weights`.
+
+    Example:
+        >>> from vae_lib.models import DLVM, BernoulliDecoder
+        >>> model = DLVM(BernoulliDecoder(1, [8], 4))
+        >>> grid_log_joint(model.log_joint, torch.ones(3, 4), latent_grid(1, n_points=50, dtype=torch.float32)).shape
+        torch.Size([50, 3])
+    """
+    if x.dim() != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must have shape (N, D) with N >= 1, got {tuple(x.shape)}")
+    n_grid, z_dim = grid.points.shape
+    chunk_size = n_grid if chunk_size is None else chunk_size
+    check_positive_int(chunk_size, "chunk_size")
+    parts = []
+    for start in range(0, n_grid, chunk_size):
+        z = grid.points[start : start + chunk_size, None, :].expand(-1, x.shape[0], z_dim)
+        values = log_joint(x, z)
+        if values.shape != z.shape[:2]:
+            raise ValueError(f"log_joint(x, z) must have shape {tuple(z.shape[:2])}, got {tuple(values.shape)}")
+        parts.append(values)
+    return torch.cat(parts)
+
+
+@torch.no_grad()
+def grid_log_marginal(log_joint: LogJoint, x: Tensor, grid: LatentGrid, chunk_size: int | None = None) -> Tensor:
+    r"""Quadrature estimate of :math:`\log p_\theta(\mathbf{x}) = \log\int p_\theta(\mathbf{x}, \mathbf{z})\,d\mathbf{z}` (1.13), shape ``(N,)``.
+
+    .. math:: \log p_\theta(\mathbf{x}) \approx \log \sum_g p_\theta(\mathbf{x}, \mathbf{z}_g)\,\Delta z^d
+
+    computed with ``logsumexp``. Accurate when the grid covers the posterior's mass
+    and its cells are small compared with the posterior's width.
+
+    Example:
+        >>> from vae_lib.likelihood import standard_normal_log_prob
+        >>> log_joint = lambda x, z: standard_normal_log_prob(z) + standard_normal_log_prob(x - z)
+        >>> x = torch.zeros(1, 1, dtype=torch.float64)  # p(x) = N(x; 0, 2): log p(0) = -0.5 log(4π) = -1.2655
+        >>> round(grid_log_marginal(log_joint, x, latent_grid(1)).item(), 4)
+        -1.2655
+    """
+    return torch.logsumexp(grid_log_joint(log_joint, x, grid, chunk_size), dim=0) + grid.log_cell_volume
+
+
+@torch.no_grad()
+def grid_log_posterior(log_joint: LogJoint, x: Tensor, grid: LatentGrid, chunk_size: int | None = None) -> Tensor:
+    r"""Log-density of the posterior (1.19) on the grid, :math:`\log p_\theta(\mathbf{z}_g\mid\mathbf{x}_n)`, shape ``(G, N)``.
+
+    .. math:: \log p_\theta(\mathbf{z}\mid\mathbf{x}) = \log p_\theta(\mathbf{x}, \mathbf{z}) - \log p_\theta(\mathbf{x})
+
+    with :math:`\log p_\theta(\mathbf{x})` from the same grid, so
+    :math:`\sum_g p_\theta(\mathbf{z}_g\mid\mathbf{x})\,\Delta z^d = 1` for every column.
+
+    Example:
+        >>> from vae_lib.likelihood import standard_normal_log_prob
+        >>> log_joint = lambda x, z: standard_normal_log_prob(z) + standard_normal_log_prob(x - z)
+        >>> grid = latent_grid(1)
+        >>> log_post = grid_log_posterior(log_joint, torch.ones(1, 1, dtype=torch.float64), grid)
+        >>> round((log_post.exp() * grid.points).sum().item() * math.exp(grid.log_cell_volume), 4)
+        0.5
+    """
+    values = grid_log_joint(log_joint, x, grid, chunk_size)
+    return values - torch.logsumexp(values, dim=0) - grid.log_cell_volume
