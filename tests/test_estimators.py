@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from scipy import integrate, special
-from torch.distributions import MultivariateNormal, Normal
+from torch.distributions import Bernoulli, MultivariateNormal, Normal
 
 from vae_lib.estimators import (
     effective_sample_size,
@@ -21,6 +21,7 @@ from vae_lib.estimators import (
     latent_grid,
     log_importance_weights,
     log_mean_exp,
+    naive_log_marginal,
     prior_proposal,
 )
 from vae_lib.latent import LinearGaussian
@@ -310,3 +311,31 @@ def test_bad_grid_input_raises():
         grid_log_marginal(lambda x, z: z.sum(-1).sum(-1), torch.zeros(2, 5, dtype=DTYPE), latent_grid(2, n_points=5))
     with pytest.raises(ValueError, match=r"z must have shape \(\.\.\., 2\)"):
         grid_log_marginal(model.log_joint, data(model, 2), latent_grid(1, n_points=5))
+
+
+def test_naive_log_marginal_equals_log_mean_exp_of_bernoulli_likelihoods_with_the_same_samples():
+    """Oracle: torch.distributions.Bernoulli on the same prior samples, and grid quadrature as K grows."""
+    torch.manual_seed(0)
+    model = DLVM(BernoulliDecoder(2, [8], 6)).double()
+    x = torch.bernoulli(torch.full((5, 6), 0.5, dtype=torch.float64), generator=torch.Generator().manual_seed(1))
+    got = naive_log_marginal(model, x, 300, generator=torch.Generator().manual_seed(2))
+    z = torch.randn(300, 2, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    with torch.no_grad():
+        log_lik = Bernoulli(logits=model.decoder(z)).log_prob(x[:, None, :]).sum(-1)  # (N, K)
+    torch.testing.assert_close(got, torch.logsumexp(log_lik, dim=1) - math.log(300))
+    exact = grid_log_marginal(model.log_joint, x, latent_grid(2, (-6.0, 6.0), 121))
+    many = naive_log_marginal(model, x, 200_000, generator=torch.Generator().manual_seed(3), chunk_size=50_000)
+    torch.testing.assert_close(many, exact, atol=0.02, rtol=0)
+
+
+@pytest.mark.parametrize(
+    ("x", "n_samples", "message"),
+    [
+        (torch.full((2, 6), 0.5), 10, "x must be binary"),
+        (torch.ones(2, 5), 10, r"x must have shape \(N, 6\)"),
+        (torch.ones(2, 6), 0, "n_samples must be >= 1"),
+    ],
+)
+def test_naive_log_marginal_bad_input(x, n_samples, message):
+    with pytest.raises(ValueError, match=message):
+        naive_log_marginal(DLVM(BernoulliDecoder(2, [8], 6)), x, n_samples)

@@ -86,7 +86,7 @@ def test_eval_fn_runs_every_n_steps_and_at_the_end():
         ({"steps": 1, "batch_size": 0}, "batch_size must be >= 1"),
         ({"steps": 1, "batch_size": 5}, "batch_size must be <= 4"),
         ({"steps": 1, "optimizer": "rmsprop"}, "optimizer must be one of"),
-        ({"steps": 1, "lr": 0.0}, "lr must be > 0"),
+        ({"steps": 1, "lr": 0.0}, "lr must be a finite number > 0"),
     ],
 )
 def test_bad_arguments(kwargs, message):

@@ -215,6 +215,7 @@ def gaussian_log_prior(params: Iterable[Tensor], prior_std: float) -> Tensor:
     if not flat or sum(p.numel() for p in flat) == 0:
         raise ValueError("params is empty: the prior needs at least one parameter")
     theta = torch.cat(flat)
+    check_finite(theta, "params")
     log_var = torch.full_like(theta, 2 * math.log(prior_std))
     return gaussian_diag_log_prob(theta, torch.zeros_like(theta), log_var)
 

@@ -10,26 +10,36 @@ import torch
 from torch import Tensor
 
 
+def as_tensor(value: object, name: str) -> Tensor:
+    """Return ``value`` as a tensor (unchanged if it is one); ``TypeError`` naming ``name`` otherwise."""
+    if isinstance(value, Tensor):
+        return value
+    try:
+        return torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be a tensor or array-like of numbers, got {type(value).__name__}") from err
+
+
 def as_float_tensor(value: object, name: str) -> Tensor:
     """Return ``value`` as a floating-point tensor (float32 unless already float64).
 
     Raises ``TypeError`` for values that cannot become a tensor.
     """
-    if isinstance(value, Tensor):
-        tensor = value
-    else:
-        try:
-            tensor = torch.as_tensor(value)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"{name} must be a tensor or array-like of numbers, got {type(value).__name__}") from err
+    tensor = as_tensor(value, name)
     if not tensor.is_floating_point():
         tensor = tensor.to(torch.get_default_dtype())
     return tensor
 
 
 def check_finite(tensor: Tensor, name: str) -> None:
-    """Raise ``ValueError`` if ``tensor`` holds NaN or ±inf."""
-    if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+    """Raise ``ValueError`` if ``tensor`` holds NaN or ±inf.
+
+    Fast path: a finite sum (one pass, no temporary mask) means every entry is
+    finite; only a non-finite sum (which overflow can also cause) pays for the full check.
+    """
+    if not tensor.is_floating_point() or torch.isfinite(tensor.detach().sum()):
+        return
+    if not torch.isfinite(tensor).all():
         bad = "NaN" if torch.isnan(tensor).any() else "inf"
         raise ValueError(f"{name} contains {bad}; expected finite values")
 

@@ -42,6 +42,8 @@ def load_digits(
         >>> x.shape, y.shape, x.unique().tolist()
         (torch.Size([1797, 64]), torch.Size([1797]), [0.0, 1.0])
     """
+    if not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating-point dtype, got {dtype}")
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
     bunch = _sklearn_digits()
@@ -79,9 +81,7 @@ def minibatches(
     check_positive_int(batch_size, "batch_size", upper=n)
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     stop = n - n % batch_size if drop_last else n
-    for start in range(0, stop, batch_size):
-        idx = order[start : start + batch_size]
-        yield tuple(t[idx] for t in tensors)
+    return (tuple(t[order[start : start + batch_size]] for t in tensors) for start in range(0, stop, batch_size))
 
 
 def read_idx(path: str | Path) -> np.ndarray:

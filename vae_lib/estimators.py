@@ -3,7 +3,9 @@
 * Monte Carlo: :func:`importance_log_marginal` with a proposal —
   :func:`prior_proposal` (naive Monte Carlo), :func:`encoder_proposal` (a VAE's
   recognition model) or :func:`gaussian_proposal` (explicit mean and covariance) —
-  and the diagnostics :func:`log_mean_exp`, :func:`effective_sample_size`.
+  and the diagnostics :func:`log_mean_exp`, :func:`effective_sample_size`;
+  :func:`naive_log_marginal`, naive Monte Carlo for a Bernoulli DLVM with one
+  set of prior samples shared by all data points (one matrix product).
 * Quadrature for a 1-D or 2-D latent space: :func:`latent_grid`,
   :func:`grid_log_marginal` and :func:`grid_log_posterior`, exact up to the grid's resolution.
 
@@ -21,17 +23,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from vae_lib.checks import as_float_tensor, check_finite, check_positive_int
+from vae_lib.checks import as_float_tensor, check_binary, check_finite, check_positive_int
 from vae_lib.likelihood import cholesky, gaussian_diag_log_prob, standard_normal_log_prob
-from vae_lib.models import GaussianEncoder, reparameterize
+from vae_lib.models import DLVM, GaussianEncoder, reparameterize
 
 Proposal = Callable[[Tensor, int], tuple[Tensor, Tensor]]
 LogJoint = Callable[[Tensor, Tensor], Tensor]
 
 
 def _check_log_weights(values: Tensor, dim: int, name: str) -> None:
+    if values.dim() and not -values.dim() <= dim < values.dim():
+        raise ValueError(
+            f"dim must be in [-{values.dim()}, {values.dim()}) for {name} of shape {tuple(values.shape)}, got {dim}"
+        )
     if values.dim() == 0 or values.shape[dim] == 0:
         raise ValueError(f"{name} must have at least one entry along dim {dim}, got shape {tuple(values.shape)}")
     for bad, found in (("NaN", torch.isnan(values)), ("+inf", values == math.inf)):
@@ -118,6 +125,56 @@ def log_importance_weights(log_joint: LogJoint, x: Tensor, proposal: Proposal, n
             f"log_joint(x, z) - log_q must have shape ({n_samples}, {x.shape[0]}), got {tuple(log_w.shape)}"
         )
     return log_w
+
+
+@torch.no_grad()
+def naive_log_marginal(
+    model: DLVM,
+    x: Tensor,
+    n_samples: int,
+    generator: torch.Generator | None = None,
+    chunk_size: int | None = None,
+) -> Tensor:
+    r"""Naive Monte Carlo :math:`\log p_\theta(\mathbf{x})` for a Bernoulli DLVM, one set of prior samples for all rows.
+
+    .. math::
+        \log \hat p(\mathbf{x}) = \log \frac1K \sum_{k=1}^K p_\theta(\mathbf{x}\mid\mathbf{z}_k),
+        \qquad \mathbf{z}_k \sim p(\mathbf{z})
+
+    an estimate of (1.13). Because the prior does not depend on
+    :math:`\mathbf{x}`, the same K samples serve every data point: the decoder
+    runs K times instead of N·K, and (1.17)–(1.18) in logits form,
+    :math:`\log p(\mathbf{x}\mid\mathbf{z}_k) = \mathbf{x}\cdot\mathbf{l}_k - \sum_j \operatorname{softplus}(l_{kj})`,
+    is one ``(N, D) @ (D, K)`` matrix product. Each row's estimate has the
+    distribution of ``importance_log_marginal(model.log_joint, x, prior_proposal(d), K)``;
+    estimates of different rows are correlated (they share samples).
+
+    Args:
+        model: a :class:`~vae_lib.models.DLVM` with a Bernoulli decoder.
+        x: binary data, shape ``(N, D)``.
+        n_samples: K.
+        generator: seeds the prior samples.
+        chunk_size: decode this many samples at a time (all K if ``None``), to bound memory.
+
+    Example:
+        >>> from vae_lib.models import BernoulliDecoder
+        >>> naive_log_marginal(DLVM(BernoulliDecoder(2, [8], 4)), torch.ones(3, 4), 100).shape
+        torch.Size([3])
+    """
+    check_positive_int(n_samples, "n_samples")
+    chunk_size = n_samples if chunk_size is None else chunk_size
+    check_positive_int(chunk_size, "chunk_size")
+    x = as_float_tensor(x, "x")
+    if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != model.x_dim:
+        raise ValueError(f"x must have shape (N, {model.x_dim}) with N >= 1, got {tuple(x.shape)}")
+    check_binary(x, "x")
+    parts = []
+    for start in range(0, n_samples, chunk_size):
+        z = torch.randn(min(chunk_size, n_samples - start), model.z_dim, generator=generator, dtype=x.dtype)
+        logits = model.decoder(z)  # (k, D)
+        log_px_given_z = torch.addmm(-F.softplus(logits).sum(-1), x, logits.T)  # (N, k)
+        parts.append(torch.logsumexp(log_px_given_z, dim=1))
+    return torch.logsumexp(torch.stack(parts), dim=0) - math.log(n_samples)
 
 
 @torch.no_grad()

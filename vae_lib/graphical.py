@@ -138,6 +138,11 @@ def _strides(cardinalities: Sequence[int]) -> Tensor:
     return torch.tensor(strides, dtype=torch.long)
 
 
+def _check_parent_count(parents: Sequence[Tensor], expected: int) -> None:
+    if len(parents) != expected:
+        raise ValueError(f"expected values for {expected} parents, got {len(parents)}")
+
+
 class LookupTable(nn.Module):
     r"""A conditional stored as a table: one row of :math:`\boldsymbol\eta` per configuration of discrete parents.
 
@@ -162,14 +167,21 @@ class LookupTable(nn.Module):
         for c in cardinalities:
             check_positive_int(c, "every parent cardinality")
         check_positive_int(eta_dim, "eta_dim")
-        self.register_buffer("strides", _strides(list(cardinalities)), persistent=False)
+        self.cardinalities = list(cardinalities)
+        self.register_buffer("strides", _strides(self.cardinalities), persistent=False)
         self.table = nn.Parameter(torch.zeros(math.prod(cardinalities), eta_dim))
 
     def forward(self, parents: Sequence[Tensor], n: int) -> Tensor:
         r""":math:`\boldsymbol\eta` for ``n`` data points, shape ``(n, eta_dim)``, from the parents' integer values."""
+        _check_parent_count(parents, len(self.cardinalities))
         index = torch.zeros(n, dtype=torch.long)
-        for value, stride in zip(parents, self.strides, strict=True):
-            index = index + value.long() * stride
+        for k, (value, card, stride) in enumerate(zip(parents, self.cardinalities, self.strides, strict=True)):
+            value = value.long()
+            if value.numel() and (value.min() < 0 or value.max() >= card):
+                raise ValueError(
+                    f"parent {k} takes values 0..{card - 1}, found {value[(value < 0) | (value >= card)][0].item()}"
+                )
+            index = index + value * stride
         return self.table[index]
 
 
@@ -205,6 +217,7 @@ class NeuralConditional(nn.Module):
 
     def forward(self, parents: Sequence[Tensor], n: int) -> Tensor:
         r""":math:`\boldsymbol\eta` for ``n`` data points, shape ``(n, eta_dim)``."""
+        _check_parent_count(parents, len(self.parent_nodes))
         if self.net is None:
             return self.bias.expand(n, self.eta_dim)
         dtype = self.net[0].weight.dtype

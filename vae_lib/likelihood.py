@@ -17,6 +17,7 @@ from torch import Tensor
 
 from vae_lib.checks import (
     as_float_tensor,
+    as_tensor,
     broadcast_shape,
     check_binary,
     check_finite,
@@ -64,7 +65,7 @@ def bernoulli_log_prob(x: Tensor, logits: Tensor, event_dims: int = 1) -> Tensor
     broadcast_shape(x=x, logits=logits)
     check_finite(logits, "logits")
     check_binary(x, "x")
-    return _sum_event(x * logits - F.softplus(logits), event_dims)
+    return _sum_event((x * logits).sub_(F.softplus(logits)), event_dims)
 
 
 def bernoulli_log_prob_from_probs(x: Tensor, probs: Tensor, event_dims: int = 1) -> Tensor:
@@ -108,7 +109,9 @@ def categorical_log_prob(y: Tensor, logits: Tensor) -> Tensor:
         tensor(-1.3863)
     """
     logits = as_float_tensor(logits, "logits")
-    y = torch.as_tensor(y)
+    y = as_tensor(y, "y")
+    if y.dtype == torch.bool:
+        raise TypeError("y must hold integer class labels, got a bool tensor")
     if y.is_floating_point():
         if not torch.equal(y, y.round()):
             raise ValueError("y must hold integer class labels, found a non-integer value")
@@ -231,7 +234,7 @@ def dataset_log_likelihood(log_prob: Callable[[Tensor], Tensor], data: Tensor, b
         >>> dataset_log_likelihood(lambda b: bernoulli_log_prob(b, torch.zeros(2)), x)
         tensor(-2.7726)
     """
-    data = torch.as_tensor(data)
+    data = as_tensor(data, "data")
     if data.dim() == 0:
         raise ValueError("data must have a leading data-point dimension, got a scalar")
     check_nonempty(data, "data")
@@ -261,7 +264,7 @@ def minibatch_estimate(
         >>> minibatch_estimate(lambda b: bernoulli_log_prob(b, torch.zeros(1)), x, batch_size=2)
         tensor(-0.6931)
     """
-    data = torch.as_tensor(data)
+    data = as_tensor(data, "data")
     if data.dim() == 0:
         raise ValueError("data must have a leading data-point dimension, got a scalar")
     check_nonempty(data, "data")

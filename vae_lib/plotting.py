@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from vae_lib.checks import check_positive_int
+
 BOOK_STYLE = {
     "figure.figsize": (6.4, 3.6),
     "figure.dpi": 100,
@@ -33,6 +35,8 @@ def image_grid(images: torch.Tensor | np.ndarray, ax: Axes, n_cols: int = 10, si
         >>> image_grid(torch.rand(20, 64), ax, n_cols=10)  # doctest: +ELLIPSIS
         <Axes: ...>
     """
+    check_positive_int(n_cols, "n_cols")
+    check_positive_int(side, "side")
     imgs = np.asarray(images.detach().cpu() if isinstance(images, torch.Tensor) else images, dtype=float)
     if imgs.ndim != 2 or imgs.shape[1] != side * side:
         raise ValueError(f"images must have shape (N, {side * side}), got {imgs.shape}")

@@ -15,6 +15,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from vae_lib.checks import check_positive_int
+
 
 class _TerminalBar(tqdm):
     monitor_interval = 0  # no monitor thread: it would change the refresh rate mid-run
@@ -35,6 +37,8 @@ class CheckpointProgress:
     """
 
     def __init__(self, total: int, desc: str, checkpoints: int = 4, file: TextIO | None = None) -> None:
+        check_positive_int(total, "total")
+        check_positive_int(checkpoints, "checkpoints")
         self.total, self.desc, self.n = total, desc, 0
         self.file = file
         self.marks = sorted({max(1, round(total * k / checkpoints)) for k in range(1, checkpoints + 1)})
@@ -73,6 +77,7 @@ def progress_bar(total: int, desc: str, enabled: bool = True) -> tqdm | Checkpoi
 
     Neither form shows rates or elapsed times, so the text is the same on every run.
     """
+    check_positive_int(total, "total")
     if not enabled:
         return _Disabled(total, desc)
     if sys.stdout.isatty():

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from vae_lib.checks import check_positive_int
+
 
 def seed_everything(seed: int = 0, num_threads: int = 1) -> torch.Generator:
     """Seed Python, NumPy and torch, and fix the CPU thread count of torch and of BLAS/OpenMP.
@@ -33,6 +35,7 @@ def seed_everything(seed: int = 0, num_threads: int = 1) -> torch.Generator:
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_positive_int(num_threads, "num_threads")
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 -- seeds the legacy global RNG that readers' code may use
     torch.manual_seed(seed)

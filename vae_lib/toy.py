@@ -36,7 +36,13 @@ def _check_positive(value: float, name: str) -> None:
 
 def _as_float64(value: object, name: str) -> Tensor:
     """``value`` as a float64 tensor; lists go through NumPy so that 0.3 stays 0.3, not float32's 0.30000001."""
-    return as_float_tensor(value if isinstance(value, Tensor) else np.asarray(value, dtype=np.float64), name).to(DTYPE)
+    if isinstance(value, Tensor):
+        return as_float_tensor(value, name).to(DTYPE)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a tensor or array-like of numbers, got {type(value).__name__}") from err
+    return torch.from_numpy(array)
 
 
 def _as_data(x: Tensor, name: str = "x") -> Tensor:

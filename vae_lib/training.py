@@ -7,6 +7,7 @@ them measure the method, not two implementations.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -100,11 +101,14 @@ def train(
         raise ValueError("data must hold at least one tensor")
     check_nonempty(data[0], "data")
     n = data[0].shape[0]
+    for i, t in enumerate(data[1:], start=1):
+        if t.dim() == 0 or t.shape[0] != n:
+            raise ValueError(f"data tensor {i} has {t.shape[0] if t.dim() else 0} rows, expected {n} like tensor 0")
     batch_size = n if batch_size is None else batch_size
     check_positive_int(batch_size, "batch_size", upper=n)
     check_positive_int(steps, "steps")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr}")
     params = list(params.parameters() if isinstance(params, nn.Module) else params)
     if not params:
         raise ValueError("params is empty: nothing to optimise")
