@@ -73,6 +73,20 @@ def median_seconds(
     return statistics.median(times[0]), statistics.median(times[1])
 
 
+def time_against(
+    name: str,
+    reference_label: str,
+    reference: Callable[[], object],
+    ours: Callable[[], object],
+    target: float,
+    repeats: int,
+    warmup: int = 1,
+) -> Result:
+    """Time ``reference`` and ``ours`` alternately (:func:`median_seconds`) and return the :class:`Result`."""
+    reference_s, ours_s = median_seconds(reference, ours, repeats, warmup)
+    return Result(name=name, reference=reference_label, reference_s=reference_s, ours_s=ours_s, target=target)
+
+
 @contextmanager
 def single_thread() -> Iterator[None]:
     """Run the block with one torch thread and one BLAS/OpenMP thread, then restore torch's count."""

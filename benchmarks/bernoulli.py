@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch.distributions import Bernoulli
 
-from benchmarks import Result, median_seconds
+from benchmarks import Result, time_against
 from vae_lib.likelihood import bernoulli_log_prob
 
 N, D = 10_000, 784
@@ -30,11 +30,4 @@ def run(repeats: int = 15) -> Result:
         return Bernoulli(logits=logits).log_prob(x).sum(-1)
 
     torch.testing.assert_close(ours(), reference())
-    reference_s, ours_s = median_seconds(reference, ours, repeats)
-    return Result(
-        name=f"Bernoulli log p N={N} D={D} f32",
-        reference="torch.distr",
-        reference_s=reference_s,
-        ours_s=ours_s,
-        target=TARGET,
-    )
+    return time_against(f"Bernoulli log p N={N} D={D} f32", "torch.distr", reference, ours, TARGET, repeats)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import Result, median_seconds, peak_memory_mib, single_thread
+from benchmarks import Result, peak_memory_mib, single_thread, time_against
 from vae_lib.data import load_digits
 from vae_lib.estimators import encoder_proposal, importance_log_marginal, naive_log_marginal
 from vae_lib.models import DLVM, BernoulliDecoder, GaussianEncoder
@@ -94,8 +94,7 @@ def _compare(batched: Callable[[], torch.Tensor], loop: Callable[[], torch.Tenso
     estimate = batched()
     if abs(estimate.mean() - loop().mean()) > 0.05:
         raise AssertionError(f"{name}: batched and per-point estimates of the mean log p(x) differ by > 0.05 nats")
-    reference_s, ours_s = median_seconds(loop, batched, repeats, warmup=0)
-    return Result(name=name, reference="loop/point", reference_s=reference_s, ours_s=ours_s, target=TARGET)
+    return time_against(name, "loop/point", loop, batched, TARGET, repeats, warmup=0)
 
 
 def run(repeats: int = 3) -> tuple[list[Result], dict[str, float | None]]:

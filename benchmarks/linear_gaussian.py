@@ -14,7 +14,7 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
-from benchmarks import Result, median_seconds
+from benchmarks import Result, time_against
 from vae_lib.latent import LinearGaussian
 
 N_COMPONENTS = 10
@@ -36,11 +36,6 @@ def run(repeats: int = 51) -> Result:
         return pca.score_samples(x)
 
     np.testing.assert_allclose(ours().numpy(), reference(), rtol=1e-7, atol=1e-6)
-    reference_s, ours_s = median_seconds(reference, ours, repeats)
-    return Result(
-        name=f"PPCA log p(x) digits N={x.shape[0]} k={N_COMPONENTS} f64",
-        reference="sklearn PCA",
-        reference_s=reference_s,
-        ours_s=ours_s,
-        target=TARGET,
+    return time_against(
+        f"PPCA log p(x) digits N={x.shape[0]} k={N_COMPONENTS} f64", "sklearn PCA", reference, ours, TARGET, repeats
     )

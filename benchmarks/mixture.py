@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
 
-from benchmarks import Result, median_seconds
+from benchmarks import Result, time_against
 from vae_lib.latent import MixtureOfGaussians
 
 N, D, K = 10_000, 64, 10
@@ -47,11 +47,4 @@ def run(repeats: int = 15) -> Result:
         return sk.score_samples(x)
 
     np.testing.assert_allclose(ours().numpy(), reference(), rtol=1e-8, atol=1e-8)
-    reference_s, ours_s = median_seconds(reference, ours, repeats)
-    return Result(
-        name=f"MoG log p(x) K={K} full D={D} N={N} f64",
-        reference="sklearn GMM",
-        reference_s=reference_s,
-        ours_s=ours_s,
-        target=TARGET,
-    )
+    return time_against(f"MoG log p(x) K={K} full D={D} N={N} f64", "sklearn GMM", reference, ours, TARGET, repeats)
