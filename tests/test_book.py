@@ -109,3 +109,14 @@ def test_docstring_equation_numbers_exist_in_the_book():
     }
     assert named, "no docstring names an equation"
     assert not [(f, n) for f, n in named if n not in labelled]
+
+
+def test_every_public_function_and_class_has_a_docstring_example():
+    """The API page promises an example for each public name of vae_lib (pytest runs them as doctests)."""
+    missing = []
+    for path in sorted((ROOT / "vae_lib").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+                if ">>>" not in (ast.get_docstring(node) or ""):
+                    missing.append(f"{path.stem}.{node.name}")
+    assert not missing, missing

@@ -63,6 +63,11 @@ class BetaPosterior:
     ``a`` and ``b`` are the posterior parameters (prior pseudo-counts plus the
     observed ones and zeros); ``ml`` is the maximum-likelihood estimate
     :math:`k/n` from the same data. Made by :func:`beta_bernoulli_posterior`.
+
+    Example:
+        >>> post = BetaPosterior(a=torch.tensor(3.0), b=torch.tensor(5.0), ml=torch.tensor(0.3333))
+        >>> post.mean.item(), round(post.mode.item(), 4)
+        (0.375, 0.3333)
     """
 
     a: Tensor
@@ -140,6 +145,11 @@ class GaussianPosterior:
     ``mean`` is the posterior mean :math:`m`, which is also its mode (the MAP
     estimate); ``var`` the posterior variance :math:`v`; ``ml`` the
     maximum-likelihood estimate (the sample mean). Made by :func:`gaussian_mean_posterior`.
+
+    Example:
+        >>> post = GaussianPosterior(mean=torch.tensor(2.0), var=torch.tensor(0.25), ml=torch.tensor(3.0))
+        >>> post.mode.item(), post.std.item()
+        (2.0, 0.5)
     """
 
     mean: Tensor

@@ -11,7 +11,12 @@ from torch import Tensor
 
 
 def as_tensor(value: object, name: str) -> Tensor:
-    """Return ``value`` as a tensor (unchanged if it is one); ``TypeError`` naming ``name`` otherwise."""
+    """Return ``value`` as a tensor (unchanged if it is one); ``TypeError`` naming ``name`` otherwise.
+
+    Example:
+        >>> as_tensor([1, 2], "y")
+        tensor([1, 2])
+    """
     if isinstance(value, Tensor):
         return value
     try:
@@ -24,6 +29,10 @@ def as_float_tensor(value: object, name: str) -> Tensor:
     """Return ``value`` as a floating-point tensor (float32 unless already float64).
 
     Raises ``TypeError`` for values that cannot become a tensor.
+
+    Example:
+        >>> as_float_tensor([1, 0], "x")
+        tensor([1., 0.])
     """
     tensor = as_tensor(value, name)
     if not tensor.is_floating_point():
@@ -36,6 +45,12 @@ def check_finite(tensor: Tensor, name: str) -> None:
 
     Fast path: a finite sum (one pass, no temporary mask) means every entry is
     finite; only a non-finite sum (which overflow can also cause) pays for the full check.
+
+    Example:
+        >>> check_finite(torch.tensor([1.0, float("nan")]), "logits")
+        Traceback (most recent call last):
+        ...
+        ValueError: logits contains NaN; expected finite values
     """
     if not tensor.is_floating_point() or torch.isfinite(tensor.detach().sum()):
         return
@@ -45,13 +60,27 @@ def check_finite(tensor: Tensor, name: str) -> None:
 
 
 def check_nonempty(tensor: Tensor, name: str) -> None:
-    """Raise ``ValueError`` if ``tensor`` has no elements."""
+    """Raise ``ValueError`` if ``tensor`` has no elements.
+
+    Example:
+        >>> check_nonempty(torch.zeros(0, 3), "data")
+        Traceback (most recent call last):
+        ...
+        ValueError: data is empty (shape (0, 3)); expected at least one value
+    """
     if tensor.numel() == 0:
         raise ValueError(f"{name} is empty (shape {tuple(tensor.shape)}); expected at least one value")
 
 
 def check_binary(x: Tensor, name: str = "x") -> None:
-    """Raise ``ValueError`` unless every entry of ``x`` is exactly 0 or 1."""
+    """Raise ``ValueError`` unless every entry of ``x`` is exactly 0 or 1.
+
+    Example:
+        >>> check_binary(torch.tensor([0.0, 0.5]))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: x must be binary (every entry 0 or 1) for a Bernoulli model, found 0.5; ...
+    """
     if not ((x == 0) | (x == 1)).all():
         bad = x[(x != 0) & (x != 1)].flatten()[0].item()
         raise ValueError(
@@ -61,7 +90,14 @@ def check_binary(x: Tensor, name: str = "x") -> None:
 
 
 def check_probabilities(p: Tensor, name: str = "probs") -> None:
-    """Raise ``ValueError`` unless every entry of ``p`` lies in [0, 1]."""
+    """Raise ``ValueError`` unless every entry of ``p`` lies in [0, 1].
+
+    Example:
+        >>> check_probabilities(torch.tensor([0.2, 1.5]))
+        Traceback (most recent call last):
+        ...
+        ValueError: probs must lie in [0, 1], found 1.5
+    """
     if torch.isnan(p).any():
         raise ValueError(f"{name} contains NaN; expected probabilities in [0, 1]")
     if (p < 0).any() or (p > 1).any():
@@ -72,7 +108,13 @@ def check_probabilities(p: Tensor, name: str = "probs") -> None:
 def broadcast_shape(**tensors: Tensor) -> torch.Size:
     """Return the broadcast shape of the named tensors or raise ``ValueError`` naming them.
 
-    Example: ``broadcast_shape(x=x, logits=logits)``.
+    Example:
+        >>> broadcast_shape(x=torch.zeros(5, 3), logits=torch.zeros(3))
+        torch.Size([5, 3])
+        >>> broadcast_shape(x=torch.zeros(5, 3), logits=torch.zeros(2))
+        Traceback (most recent call last):
+        ...
+        ValueError: shape mismatch: x has shape (5, 3), logits has shape (2,), which do not broadcast
     """
     try:
         return torch.broadcast_shapes(*(t.shape for t in tensors.values()))
@@ -82,7 +124,14 @@ def broadcast_shape(**tensors: Tensor) -> torch.Size:
 
 
 def check_positive_int(value: int, name: str, upper: int | None = None) -> None:
-    """Raise ``ValueError`` unless ``value`` is an int with 1 <= value (<= upper)."""
+    """Raise ``ValueError`` unless ``value`` is an int with 1 <= value (<= upper).
+
+    Example:
+        >>> check_positive_int(0, "batch_size")
+        Traceback (most recent call last):
+        ...
+        ValueError: batch_size must be >= 1, got 0
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:

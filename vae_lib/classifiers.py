@@ -55,6 +55,12 @@ class GaussianClassifier:
     Made by :func:`fit_gaussian_classifier`. Shapes, with ``B`` the batch shape
     of the training data: ``log_prior`` ``(*B, K)``, ``means`` ``(*B, K, D)``,
     ``covariances`` ``(*B, K, D)`` (diagonal: the variances) or ``(*B, K, D, D)`` (full).
+
+    Example:
+        >>> clf = GaussianClassifier(torch.log(torch.tensor([0.5, 0.5])), torch.tensor([[0.0], [4.0]]),
+        ...                          torch.ones(2, 1), diagonal=True)
+        >>> clf.joint_log_prob(torch.tensor([[1.0]])).argmax(-1).tolist()
+        [0]
     """
 
     log_prior: Tensor
@@ -170,6 +176,11 @@ class LogisticRegression:
     r"""A fitted binary logistic regression :math:`p(y=1\mid\mathbf{x}) = \sigma(\mathbf{w}^\top\mathbf{x} + b)`.
 
     Made by :func:`fit_logistic_regression`. ``weight`` has shape ``(*B, D)`` and ``bias`` ``(*B,)``.
+
+    Example:
+        >>> model = LogisticRegression(weight=torch.tensor([2.0]), bias=torch.tensor(-2.0))
+        >>> model.predict(torch.tensor([[0.0], [3.0]])).tolist()
+        [0, 1]
     """
 
     weight: Tensor

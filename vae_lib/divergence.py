@@ -87,7 +87,13 @@ def kl_categorical(logits_p: Tensor, logits_q: Tensor) -> Tensor:
 
 
 class KLEstimate(NamedTuple):
-    """A Monte Carlo estimate and its standard error (same shape)."""
+    """A Monte Carlo estimate and its standard error (same shape), as returned by :func:`monte_carlo_kl`.
+
+    Example:
+        >>> est = KLEstimate(torch.tensor(0.5), torch.tensor(0.01))
+        >>> f"{est.estimate.item():.2f} ± {2 * est.stderr.item():.2f}"
+        '0.50 ± 0.02'
+    """
 
     estimate: Tensor
     stderr: Tensor

@@ -114,6 +114,12 @@ def log_importance_weights(log_joint: LogJoint, x: Tensor, proposal: Proposal, n
 
     ``log_joint(x, z)`` must accept ``x`` of shape ``(N, D)`` and ``z`` of shape
     ``(K, N, d)`` and return ``(K, N)`` (e.g. :meth:`vae_lib.models.DLVM.log_joint`).
+
+    Example:
+        >>> from vae_lib.models import BernoulliDecoder
+        >>> model = DLVM(BernoulliDecoder(2, [8], 4))
+        >>> log_importance_weights(model.log_joint, torch.ones(3, 4), prior_proposal(2), 10).shape
+        torch.Size([10, 3])
     """
     check_positive_int(n_samples, "n_samples")
     if x.dim() != 2 or x.shape[0] == 0:
@@ -261,6 +267,10 @@ class LatentGrid:
             (row-major: the last coordinate varies fastest).
         axis: the 1-D coordinates shared by every dimension, shape ``(n_points,)``.
         log_cell_volume: :math:`\log \Delta z^d`, the log-volume of one cell.
+
+    Example:
+        >>> latent_grid(2, limits=(-1.0, 1.0), n_points=4).shape
+        (4, 4)
     """
 
     points: Tensor

@@ -205,7 +205,13 @@ def gaussian_log_prob(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
 
 
 def cholesky(cov: Tensor, name: str = "cov") -> Tensor:
-    """Lower Cholesky factor of a symmetric positive-definite matrix, with a clear error otherwise."""
+    """Lower Cholesky factor of a symmetric positive-definite matrix, with a clear error otherwise.
+
+    Example:
+        >>> cholesky(torch.tensor([[4.0, 2.0], [2.0, 2.0]]))
+        tensor([[2., 0.],
+                [1., 1.]])
+    """
     if cov.dim() < 2 or cov.shape[-1] != cov.shape[-2]:
         raise ValueError(f"{name} must be a square matrix (..., D, D), got shape {tuple(cov.shape)}")
     scale = cov.abs().amax().clamp_min(1.0)

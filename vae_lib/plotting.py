@@ -23,7 +23,13 @@ BOOK_STYLE = {
 
 
 def use_book_style() -> None:
-    """Apply the book's matplotlib style (call once in a notebook's setup cell)."""
+    """Apply the book's matplotlib style (call once in a notebook's setup cell).
+
+    Example:
+        >>> use_book_style()
+        >>> plt.rcParams["axes.spines.top"]
+        False
+    """
     plt.rcParams.update(BOOK_STYLE)
 
 

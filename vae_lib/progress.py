@@ -76,6 +76,11 @@ def progress_bar(total: int, desc: str, enabled: bool = True) -> tqdm | Checkpoi
     """A progress display for ``total`` steps: live in a terminal, four log lines elsewhere.
 
     Neither form shows rates or elapsed times, so the text is the same on every run.
+
+    Example:
+        >>> with progress_bar(4, "fit") as bar:  # doctest: +ELLIPSIS
+        ...     bar.update(4)
+        fit: |████████████████████| 100% 4/4
     """
     check_positive_int(total, "total")
     if not enabled:

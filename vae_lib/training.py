@@ -29,6 +29,12 @@ class History:
         examples: cumulative number of data points processed.
         seconds: cumulative wall time (excluding evaluations).
         eval_step: steps at which ``eval_fn`` ran; ``eval``: its values.
+
+    Example:
+        >>> w = nn.Parameter(torch.zeros(1))
+        >>> h = train(lambda x: ((x - w) ** 2).mean(), [w], torch.ones(4, 1), steps=3, progress=False)
+        >>> len(h.loss), h.examples
+        (3, [4, 8, 12])
     """
 
     loss: list[float] = field(default_factory=list)
