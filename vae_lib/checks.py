@@ -6,6 +6,8 @@ argument and says what was expected, never a silent NaN further down.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import Tensor
 
@@ -121,6 +123,25 @@ def broadcast_shape(**tensors: Tensor) -> torch.Size:
     except RuntimeError as err:
         shapes = ", ".join(f"{name} has shape {tuple(t.shape)}" for name, t in tensors.items())
         raise ValueError(f"shape mismatch: {shapes}, which do not broadcast") from err
+
+
+def check_aligned_rows(tensors: Sequence[Tensor]) -> int:
+    """Number of rows ``n`` shared by ``tensors`` (data points first); ``ValueError`` if empty or misaligned.
+
+    Example:
+        >>> check_aligned_rows([torch.zeros(4, 2), torch.zeros(4)])
+        4
+        >>> check_aligned_rows([torch.zeros(4, 2), torch.zeros(3)])
+        Traceback (most recent call last):
+        ...
+        ValueError: tensor 1 has 3 rows, expected 4 like tensor 0
+    """
+    n = tensors[0].shape[0] if tensors[0].dim() else 0
+    check_nonempty(tensors[0], "data")
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.dim() == 0 or t.shape[0] != n:
+            raise ValueError(f"tensor {i} has {t.shape[0] if t.dim() else 0} rows, expected {n} like tensor 0")
+    return n
 
 
 def check_positive_int(value: int, name: str, upper: int | None = None) -> None:

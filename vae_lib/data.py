@@ -17,7 +17,7 @@ import torch
 from sklearn.datasets import load_digits as _sklearn_digits
 from torch import Tensor
 
-from vae_lib.checks import check_nonempty, check_positive_int
+from vae_lib.checks import check_aligned_rows, check_positive_int
 
 
 def load_digits(
@@ -73,11 +73,7 @@ def minibatches(
     """
     if not tensors:
         raise ValueError("minibatches needs at least one tensor")
-    n = tensors[0].shape[0] if tensors[0].dim() else 0
-    check_nonempty(tensors[0], "data")
-    for i, t in enumerate(tensors[1:], start=1):
-        if t.dim() == 0 or t.shape[0] != n:
-            raise ValueError(f"tensor {i} has {t.shape[0] if t.dim() else 0} rows, expected {n} like tensor 0")
+    n = check_aligned_rows(tensors)
     check_positive_int(batch_size, "batch_size", upper=n)
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     stop = n - n % batch_size if drop_last else n

@@ -133,6 +133,22 @@ def log_importance_weights(log_joint: LogJoint, x: Tensor, proposal: Proposal, n
     return log_w
 
 
+def _chunked_log_mean_exp(log_weights: Callable[[int], Tensor], n_samples: int, chunk_size: int | None) -> Tensor:
+    """log (1/K) Σ_k exp(w_k) over K = ``n_samples`` rows of ``log_weights(k)`` (shape ``(k, N)``), drawn in chunks.
+
+    Each chunk is reduced by ``logsumexp`` before the next is drawn, so peak
+    memory follows ``chunk_size``; combining the chunks' results is exact.
+    """
+    check_positive_int(n_samples, "n_samples")
+    chunk_size = n_samples if chunk_size is None else chunk_size
+    check_positive_int(chunk_size, "chunk_size")
+    parts = [
+        torch.logsumexp(log_weights(min(chunk_size, n_samples - start)), dim=0)
+        for start in range(0, n_samples, chunk_size)
+    ]
+    return torch.logsumexp(torch.stack(parts), dim=0) - math.log(n_samples)
+
+
 @torch.no_grad()
 def naive_log_marginal(
     model: DLVM,
@@ -167,20 +183,16 @@ def naive_log_marginal(
         >>> naive_log_marginal(DLVM(BernoulliDecoder(2, [8], 4)), torch.ones(3, 4), 100).shape
         torch.Size([3])
     """
-    check_positive_int(n_samples, "n_samples")
-    chunk_size = n_samples if chunk_size is None else chunk_size
-    check_positive_int(chunk_size, "chunk_size")
     x = as_float_tensor(x, "x")
     if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != model.x_dim:
         raise ValueError(f"x must have shape (N, {model.x_dim}) with N >= 1, got {tuple(x.shape)}")
     check_binary(x, "x")
-    parts = []
-    for start in range(0, n_samples, chunk_size):
-        z = torch.randn(min(chunk_size, n_samples - start), model.z_dim, generator=generator, dtype=x.dtype)
-        logits = model.decoder(z)  # (k, D)
-        log_px_given_z = torch.addmm(-F.softplus(logits).sum(-1), x, logits.T)  # (N, k)
-        parts.append(torch.logsumexp(log_px_given_z, dim=1))
-    return torch.logsumexp(torch.stack(parts), dim=0) - math.log(n_samples)
+
+    def log_likelihoods(k: int) -> Tensor:  # log p(x | z_k) for k fresh prior samples, shape (k, N)
+        logits = model.decoder(torch.randn(k, model.z_dim, generator=generator, dtype=x.dtype))
+        return torch.addmm(-F.softplus(logits).sum(-1, keepdim=True), logits, x.T)
+
+    return _chunked_log_mean_exp(log_likelihoods, n_samples, chunk_size)
 
 
 @torch.no_grad()
@@ -204,14 +216,7 @@ def importance_log_marginal(
         >>> importance_log_marginal(model.log_joint, torch.ones(3, 4), prior_proposal(2), 100).shape
         torch.Size([3])
     """
-    check_positive_int(n_samples, "n_samples")
-    chunk_size = n_samples if chunk_size is None else chunk_size
-    check_positive_int(chunk_size, "chunk_size")
-    parts = [
-        torch.logsumexp(log_importance_weights(log_joint, x, proposal, min(chunk_size, n_samples - start)), dim=0)
-        for start in range(0, n_samples, chunk_size)
-    ]
-    return torch.logsumexp(torch.stack(parts), dim=0) - math.log(n_samples)
+    return _chunked_log_mean_exp(lambda k: log_importance_weights(log_joint, x, proposal, k), n_samples, chunk_size)
 
 
 def gaussian_proposal(mean: Tensor, cov: Tensor, generator: torch.Generator | None = None) -> Proposal:

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from vae_lib.checks import as_float_tensor, check_finite, check_positive_int
+from vae_lib.divergence import kl_normal
 from vae_lib.likelihood import (
     bernoulli_log_prob,
     categorical_log_prob,
@@ -236,10 +237,11 @@ def gaussian_kl_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:
     """
     mean = as_float_tensor(mean, "mean")
     log_var = as_float_tensor(log_var, "log_var")
-    check_finite(mean, "mean")
+    check_finite(mean, "mean")  # named here: kl_normal would call them mean_p / log_var_p
     check_finite(log_var, "log_var")
     _check_same_shape(mean, log_var)
-    return 0.5 * (mean**2 + torch.exp(log_var) - log_var - 1).sum(-1)
+    zero = mean.new_zeros(())
+    return kl_normal(mean, log_var, zero, zero, event_dims=1)
 
 
 def elbo(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from vae_lib.checks import check_nonempty, check_positive_int
+from vae_lib.checks import check_aligned_rows, check_positive_int
 from vae_lib.data import minibatches
 from vae_lib.progress import progress_bar
 
@@ -105,11 +105,7 @@ def train(
     data = (data,) if isinstance(data, Tensor) else tuple(data)
     if not data:
         raise ValueError("data must hold at least one tensor")
-    check_nonempty(data[0], "data")
-    n = data[0].shape[0]
-    for i, t in enumerate(data[1:], start=1):
-        if t.dim() == 0 or t.shape[0] != n:
-            raise ValueError(f"data tensor {i} has {t.shape[0] if t.dim() else 0} rows, expected {n} like tensor 0")
+    n = check_aligned_rows(data)
     batch_size = n if batch_size is None else batch_size
     check_positive_int(batch_size, "batch_size", upper=n)
     check_positive_int(steps, "steps")
