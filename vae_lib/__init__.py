@@ -14,6 +14,7 @@ Modules (each docstring names the book equations it implements):
 * :mod:`vae_lib.bayes` — conjugate posteriors, Gaussian prior = weight decay, minibatch statistics (1.11)–(1.12)
 * :mod:`vae_lib.toy` — known data distributions p*(x), p*(y|x) with exact log-densities (1.2)–(1.3)
 * :mod:`vae_lib.training` — one seeded optimisation loop (1.11)–(1.12)
+* :mod:`vae_lib.book` — glue a computed number into the book's prose
 * :mod:`vae_lib.seeding`, :mod:`vae_lib.progress`, :mod:`vae_lib.plotting`, :mod:`vae_lib.checks` — reproducibility, progress, figures, input validation
 """
 
