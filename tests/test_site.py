@@ -85,6 +85,8 @@ def test_launch_edit_and_issue_buttons_point_at_real_files(file):
     for url in set(colab):
         prefix = f"{REPO.removeprefix('https://github.com/')}/blob/{BRANCH}/"
         assert url.startswith(prefix), url
+        # the Colab edition (tools/colab_edition.py; a translation's in colab/<language>/), not the MyST source
+        assert re.fullmatch(rf"colab/(?:[\w-]+/)?{Path(file).name}\.ipynb", url.removeprefix(prefix)), url
         assert (ROOT / url.removeprefix(prefix)).is_file(), url
     edit = re.findall(re.escape(f"{REPO}/edit/{BRANCH}/") + r"([^\"'<> ]+)", text)
     assert edit and all((ROOT / e).is_file() for e in edit), edit
