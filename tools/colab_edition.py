@@ -402,7 +402,7 @@ class Page:
                 continue
             if TARGET.match(line.strip()) or line.startswith("%"):
                 continue  # a target, a MyST comment
-            line = re.sub(r"^(\s*\$\$)\s*\([^()\s]+\)\s*$", r"\1", line)  # $$ ... $$ (label)
+            line = re.sub(r"(\$\$)[ \t]*\([^()\s]+\)[ \t]*$", r"\1", line)  # $$ ... $$ (label)
             if heading := re.match(r"^(#{1,6}) ", line):
                 self.heading_level = len(heading[1])
             out.append(line)
