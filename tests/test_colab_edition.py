@@ -314,12 +314,12 @@ def test_exercises_solutions_and_admonitions():
     )
     assert cells[1].source == (
         "### Exercise 22 (Rotating the latent space)\n\nShow it.\n\n"
-        "<details>\n<summary>Solution to Exercise 22 (Rotating the latent space)</summary>\n\n"
+        "<details>\n<summary><strong>Solution to Exercise 22 (Rotating the latent space)</strong></summary>\n\n"
         "Because.\n\n```python\nprint(1)\n```\n\n</details>"
     )
     assert cells[2].source == "> **Key takeaways**\n>\n> - one $a$\n> - two"
     assert cells[3].source == "> **Note**\n>\n> A colon fence."
-    assert cells[4].source == "<details>\n<summary>Peek</summary>\n\nHidden.\n\n</details>"
+    assert cells[4].source == "<details>\n<summary><strong>Peek</strong></summary>\n\nHidden.\n\n</details>"
     assert cells[5].source == "**Note**\n\n$$\nx\n$$", "display math is not quoted: Jupyter lifts math out first"
 
 
@@ -337,7 +337,7 @@ def test_gated_solution_is_one_details_with_its_code_and_output():
     assert [c.cell_type for c in cells] == ["markdown", "markdown", "markdown", "markdown"]
     assert cells[1].source == "Before."
     assert cells[2].source == (
-        "<details>\n<summary>Solution to Exercise 22 (Rotating the latent space)</summary>\n\n"
+        "<details>\n<summary><strong>Solution to Exercise 22 (Rotating the latent space)</strong></summary>\n\n"
         "First the prose.\n\n```python\nx = 2\nprint(x)\n```\n\n```text\n2\n```\n\n"
         "```python\nplot(x)\n```\n\n![output](attachment:output-1.png)\n\nSo 2.\n\n</details>"
     )

@@ -448,7 +448,7 @@ class Page:
 
     @staticmethod
     def details(summary: str, body: str) -> str:
-        return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+        return f"<details>\n<summary><strong>{summary}</strong></summary>\n\n{body}\n\n</details>"
 
 
 # --------------------------------------------------------------------------- one notebook
