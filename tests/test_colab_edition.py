@@ -43,7 +43,7 @@ def test_every_chapter_has_a_current_colab_notebook():
 def test_colab_notebook_is_valid_and_starts_with_the_pinned_install(chapter):
     nb = nbformat.read(colab_path(chapter), as_version=4)
     nbformat.validate(nb)
-    assert all(c.get("id") for c in nb.cells)
+    assert all(c.get("id") for c in nb.cells) and len({c.id for c in nb.cells}) == len(nb.cells), "cell ids: unique"
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert first.source == colab_cell.cell_source()
     assert f"@v{colab_cell.version()}" in first.source and "@main" not in first.source
@@ -343,6 +343,9 @@ def test_gated_solution_is_one_details_with_its_code_and_output():
     )
     assert cells[2].attachments == {"output-1.png": {"image/png": png}}
     assert cells[3].source == "After."
+    one_cell = convert(md("B.\n\n````{solution-start} ex-1-7-rotation\n````\nS.\n\n```{solution-end}\n```\n\nA."))
+    assert [c.source.split("\n")[-1] for c in one_cell] == ["B.", "</details>", "A."]
+    assert len({c.id for c in one_cell}) == 3
     with pytest.raises(ConversionError, match="without solution-end"):
         convert(md("````{solution-start} ex-1-7-rotation\n````"))
 

@@ -543,8 +543,11 @@ class Edition:
         solution: dict | None = None  # an open gated solution: its title, Markdown parts, attachments, id
 
         def emit_markdown(text: str, source_id: str) -> None:
+            """Add a Markdown cell; a second piece of one source cell (around a solution) gets an id of its own."""
             if text.strip():
-                cells.append(nbformat.v4.new_markdown_cell(text.strip(), id=source_id))
+                taken = any(c.id == source_id for c in cells)
+                new_id = cell_id(doc, source_id, "after") if taken else source_id
+                cells.append(nbformat.v4.new_markdown_cell(text.strip(), id=new_id))
 
         for cell in nb.cells:
             tags = set(cell.metadata.get("tags", []))
@@ -564,6 +567,8 @@ class Edition:
             outside: list[str] = []
             for block in blocks(self.translate(cell.source)):
                 if isinstance(block, Directive) and block.name == "solution-start":
+                    if solution is not None:
+                        raise ConversionError(f"{doc}: solution-start inside an open solution")
                     emit_markdown("\n\n".join(outside), cell.id)
                     outside = []
                     title = page.solution_title(block.arg)
@@ -580,10 +585,7 @@ class Edition:
                 else:
                     text = page.text(block) if isinstance(block, str) else page.directive(block)
                     (solution["parts"] if solution is not None else outside).append(text)
-            if solution is None:
-                emit_markdown("\n\n".join(p.strip("\n") for p in outside if p.strip()), cell.id)
-            elif outside:
-                raise ConversionError(f"{doc}: text before a solution-start is lost")
+            emit_markdown("\n\n".join(p.strip("\n") for p in outside if p.strip()), cell.id)
         if solution is not None:
             raise ConversionError(f"{doc}: solution-start without solution-end")
 
