@@ -25,6 +25,20 @@ CATALOGS = i18n.catalog_paths(LANGUAGE)
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> dict[str, set[str]]:
+    """``{docname: message ids}`` of the pages as they are now: a fresh extraction (about 10 s)."""
+    out = tmp_path_factory.mktemp("gettext")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "i18n.py"), "extract", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {doc: {m.id for m in i18n.messages(i18n.read_catalog(p))} for doc, p in i18n.template_paths(out).items()}
+
+
 def finished(docname: str):
     """(msgid, msgstr) of a catalog's translated, non-fuzzy messages."""
     return [(m.id, m.string) for m in i18n.messages(i18n.read_catalog(CATALOGS[docname])) if m.string and not m.fuzzy]
@@ -216,11 +230,11 @@ def markdown_cells(notebook: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_message_of_a_chapter_is_found_in_its_markdown_cells(notebook):
+def test_every_message_of_a_chapter_is_found_in_its_markdown_cells(notebook, extracted):
     """What Sphinx extracts from a chapter is exactly what translate_markdown sees in its cells."""
     in_cells = {m for cell in markdown_cells(notebook) for m in i18n.markdown_messages(cell)}
-    in_catalog = {m.id for m in i18n.messages(i18n.read_catalog(CATALOGS[f"chapters/{notebook.stem}"]))}
-    assert in_cells == in_catalog, (sorted(in_catalog - in_cells)[:5], sorted(in_cells - in_catalog)[:5])
+    by_sphinx = extracted[f"chapters/{notebook.stem}"]
+    assert in_cells == by_sphinx, (sorted(by_sphinx - in_cells)[:5], sorted(in_cells - by_sphinx)[:5])
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
@@ -235,20 +249,11 @@ def test_translating_every_message_of_a_chapter_keeps_its_structure(notebook):
 # --- the committed catalogs ----------------------------------------------------------------------------------
 
 
-def test_catalogs_are_current_with_the_pages(tmp_path):
+def test_catalogs_are_current_with_the_pages(extracted):
     """The messages of the pages today (a fresh extraction) are exactly those of the catalogs."""
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "i18n.py"), "extract", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    templates = i18n.template_paths(tmp_path)
     fix = "the catalogs are older than the pages: run `python tools/i18n.py update` and commit locales/"
-    assert sorted(templates) == sorted(CATALOGS), fix
-    for docname, path in templates.items():
-        now = {m.id for m in i18n.messages(i18n.read_catalog(path))}
+    assert sorted(extracted) == sorted(CATALOGS), fix
+    for docname, now in extracted.items():
         stored = {m.id for m in i18n.messages(i18n.read_catalog(CATALOGS[docname]))}
         assert now == stored, f"{docname}: {len(now - stored)} new, {len(stored - now)} gone; {fix}"
 
