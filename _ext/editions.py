@@ -10,8 +10,9 @@ the source language first. This extension, active in every edition:
   ``language-switch.html``): ``chapters/x.html`` ↔ ``ko/chapters/x.html``;
 - in a translated edition, points "Suggest edit" at the page's catalog (the
   translation is what a reader of that edition can correct), shows a notice on a
-  page that is not fully translated yet, and lists the glossary in the order of
-  its language with the source-language term beside each translated headword;
+  page that is not fully translated yet, lists the glossary in the order of its
+  language with the source-language term beside each translated headword, and
+  translates the captions of the table of contents (``_toc.yml``);
 - keeps the library's docstrings (the API page) out of the catalogs: they stay in
   the source language, are never translated, and are not even generated while
   messages are extracted; and makes exercise titles messages (sphinx-exercise leaves
@@ -31,8 +32,10 @@ from docutils.parsers.rst import directives
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.i18n import docname_to_domain
 
 TEMPLATES = Path(__file__).parent / "templates"
 SWITCH_TEMPLATE = "language-switch.html"
@@ -137,6 +140,30 @@ class TranslatableExerciseTitles(SphinxTransform):
                 node += wrapper
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the table of contents' part captions ("Reference"), which reach a page too late for Sphinx.
+
+    sphinx-external-toc inserts the toctrees of ``_toc.yml`` (priority 100) after Sphinx's Locale
+    transform (20) has run: their captions are extracted as messages of the root page but would stay
+    in the source language. This applies the page's catalog to them.
+    """
+
+    default_priority = 150  # after sphinx-external-toc's InsertToctrees (100), before the toctree collector
+
+    def apply(self, **kwargs: Any) -> None:
+        if not is_translation(self.config):
+            return
+        toctrees = [node for node in self.document.findall(addnodes.toctree) if node.get("caption")]
+        if not toctrees:
+            return
+        dirs = [str(Path(self.env.srcdir) / d) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if found:
+            for node in toctrees:
+                node["caption"] = node["rawcaption"] = catalog.gettext(node["caption"])
+
+
 class RememberGlossaryTerms(SphinxTransform):
     """Note each glossary term's source-language text before the Locale transform translates it."""
 
@@ -210,6 +237,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", skip_autodoc_when_extracting)
     app.add_transform(KeepDocstringsInSourceLanguage)
     app.add_transform(TranslatableExerciseTitles)
+    app.add_transform(TranslateTocCaptions)
     app.add_transform(RememberGlossaryTerms)
     app.add_transform(GlossaryInEditionOrder)
     # after sphinx-book-theme fills the header buttons (priority 501)

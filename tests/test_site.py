@@ -74,6 +74,12 @@ def test_every_toc_file_has_a_page_and_nav_titles_match_page_titles(edition):
         assert html.unescape(heading).startswith(html.unescape(title).strip()), (href, heading, title)
 
 
+def test_sidebar_captions_are_in_the_editions_language(edition):
+    captions = re.findall(r'class="caption-text">([^<]+)<', page(TOC["root"], edition))
+    expected = [text_of(part["caption"], TOC["root"], edition) for part in TOC["parts"]]
+    assert [html.unescape(c) for c in captions] == expected
+
+
 @pytest.mark.parametrize("number", range(1, 20))
 def test_each_book_equation_is_labelled_exactly_once(number, edition):
     pages = all_pages(edition)
