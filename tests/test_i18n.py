@@ -6,6 +6,7 @@ TRANSLATION_PENDING is True; the lead sets it to False when the translation is d
 and from then on a single untranslated or fuzzy message fails the tests.
 """
 
+import doctest
 import importlib.util
 import json
 import subprocess
@@ -42,6 +43,10 @@ def extracted(tmp_path_factory) -> dict[str, set[str]]:
 def finished(docname: str):
     """(msgid, msgstr) of a catalog's translated, non-fuzzy messages."""
     return [(m.id, m.string) for m in i18n.messages(i18n.read_catalog(CATALOGS[docname])) if m.string and not m.fuzzy]
+
+
+def test_the_tools_docstring_examples():
+    assert doctest.testmod(i18n).failed == 0
 
 
 # --- the markup checker on tiny examples ---------------------------------------------------------------------
