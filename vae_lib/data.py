@@ -17,11 +17,14 @@ import torch
 from sklearn.datasets import load_digits as _sklearn_digits
 from torch import Tensor
 
-from vae_lib.checks import check_aligned_rows, check_positive_int
+from vae_lib.checks import check_aligned_rows, check_positive_int, generator_device
 
 
 def load_digits(
-    binarize: bool = False, threshold: float = 0.5, dtype: torch.dtype = torch.float32
+    binarize: bool = False,
+    threshold: float = 0.5,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
 ) -> tuple[Tensor, Tensor]:
     """scikit-learn's 8×8 digits as tensors: images scaled to [0, 1], and labels.
 
@@ -33,6 +36,7 @@ def load_digits(
             of the Bernoulli model (1.15)–(1.18).
         threshold: binarisation threshold on the [0, 1] scale.
         dtype: floating dtype of the images.
+        device: where both tensors are created (the CPU by default).
 
     Returns:
         ``(x, y)``: images of shape ``(1797, 64)`` and integer labels ``(1797,)``.
@@ -47,10 +51,10 @@ def load_digits(
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
     bunch = _sklearn_digits()
-    x = torch.as_tensor(bunch.data / 16.0, dtype=dtype)
+    x = torch.as_tensor(bunch.data / 16.0, dtype=dtype, device=device)
     if binarize:
         x = (x > threshold).to(dtype)
-    return x, torch.as_tensor(bunch.target, dtype=torch.long)
+    return x, torch.as_tensor(bunch.target, dtype=torch.long, device=device)
 
 
 def minibatches(
@@ -75,7 +79,11 @@ def minibatches(
         raise ValueError("minibatches needs at least one tensor")
     n = check_aligned_rows(tensors)
     check_positive_int(batch_size, "batch_size", upper=n)
-    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    device = tensors[0].device
+    if shuffle:
+        order = torch.randperm(n, generator=generator, device=generator_device(generator, device)).to(device)
+    else:
+        order = torch.arange(n, device=device)
     stop = n - n % batch_size if drop_last else n
     return (tuple(t[order[start : start + batch_size]] for t in tensors) for start in range(0, stop, batch_size))
 

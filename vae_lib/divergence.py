@@ -23,7 +23,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from vae_lib.checks import as_float_tensor, broadcast_shape, check_finite, check_nonempty
+from vae_lib.checks import broadcast_shape, check_finite, check_nonempty, common_float
 
 
 def kl_normal(mean_p: Tensor, log_var_p: Tensor, mean_q: Tensor, log_var_q: Tensor, event_dims: int = 0) -> Tensor:
@@ -45,7 +45,7 @@ def kl_normal(mean_p: Tensor, log_var_p: Tensor, mean_q: Tensor, log_var_q: Tens
         0.5
     """
     args = {"mean_p": mean_p, "log_var_p": log_var_p, "mean_q": mean_q, "log_var_q": log_var_q}
-    tensors = {name: as_float_tensor(value, name) for name, value in args.items()}
+    tensors = dict(zip(args, common_float(**args), strict=True))
     shape = broadcast_shape(**tensors)
     for name, value in tensors.items():
         check_finite(value, name)
@@ -69,8 +69,7 @@ def kl_categorical(logits_p: Tensor, logits_q: Tensor) -> Tensor:
         >>> round(kl_categorical(p, q).item(), 4)
         0.5108
     """
-    logits_p = as_float_tensor(logits_p, "logits_p")
-    logits_q = as_float_tensor(logits_q, "logits_q")
+    logits_p, logits_q = common_float(logits_p=logits_p, logits_q=logits_q)
     for value, name in ((logits_p, "logits_p"), (logits_q, "logits_q")):
         if value.dim() == 0:
             raise ValueError(f"{name} must have a class dimension (shape (..., K)), got a scalar")
@@ -125,8 +124,7 @@ def monte_carlo_kl(log_p: Tensor, log_q: Tensor) -> KLEstimate:
         >>> round(est.estimate.item(), 4), round(est.stderr.item(), 4)
         (0.8333, 0.1667)
     """
-    log_p = as_float_tensor(log_p, "log_p")
-    log_q = as_float_tensor(log_q, "log_q")
+    log_p, log_q = common_float(log_p=log_p, log_q=log_q)
     shape = broadcast_shape(log_p=log_p, log_q=log_q)
     if len(shape) == 0 or shape[0] < 2:
         raise ValueError(f"need at least 2 samples along dim 0 to estimate a standard error, got shape {tuple(shape)}")

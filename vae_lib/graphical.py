@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import graphlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from vae_lib.checks import check_binary, check_positive_int
+from vae_lib.checks import as_float_tensor, as_tensor, check_binary, check_positive_int, generator_device, randn
 from vae_lib.likelihood import bernoulli_log_prob, categorical_log_prob, gaussian_diag_log_prob
 from vae_lib.models import MLP
 
@@ -100,9 +101,11 @@ class Node:
 
 
 def topological_order(parents: Mapping[str, Sequence[str]]) -> list[str]:
-    """Order the nodes so that every parent precedes its children (Kahn's algorithm).
+    """Order the nodes so that every parent precedes its children (the standard library's ``graphlib``).
 
-    Ties are broken by declaration order, so the result is deterministic.
+    The nodes become ready in rounds (first the roots, then the nodes whose
+    parents are all placed, …); within a round they keep their declaration order,
+    so the result is deterministic.
 
     Raises:
         ValueError: if a node names a parent that is not a node, or the graph has a cycle.
@@ -115,20 +118,19 @@ def topological_order(parents: Mapping[str, Sequence[str]]) -> list[str]:
         unknown = [p for p in pa if p not in parents]
         if unknown:
             raise ValueError(f"node {name!r} has parent {unknown[0]!r}, which is not a node of the graph")
-    remaining = {name: set(pa) for name, pa in parents.items()}
+    sorter = graphlib.TopologicalSorter(parents)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as err:
+        raise ValueError(
+            f"the graph has a cycle: nodes {sorted(set(err.args[1]))} form it; a directed graphical model needs a DAG"
+        ) from err
+    declared = {name: i for i, name in enumerate(parents)}
     order: list[str] = []
-    while remaining:
-        ready = [name for name, pa in remaining.items() if not pa]
-        if not ready:
-            raise ValueError(
-                f"the graph has a cycle: nodes {sorted(remaining)} are on it or below it; "
-                "a directed graphical model needs a DAG"
-            )
-        for name in ready:
-            del remaining[name]
-        for pa in remaining.values():
-            pa.difference_update(ready)
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=declared.__getitem__)
         order.extend(ready)
+        sorter.done(*ready)
     return order
 
 
@@ -174,7 +176,7 @@ class LookupTable(nn.Module):
     def forward(self, parents: Sequence[Tensor], n: int) -> Tensor:
         r""":math:`\boldsymbol\eta` for ``n`` data points, shape ``(n, eta_dim)``, from the parents' integer values."""
         _check_parent_count(parents, len(self.cardinalities))
-        index = torch.zeros(n, dtype=torch.long)
+        index = torch.zeros(n, dtype=torch.long, device=self.table.device)
         for k, (value, card, stride) in enumerate(zip(parents, self.cardinalities, self.strides, strict=True)):
             value = value.long()
             if value.numel() and (value.min() < 0 or value.max() >= card):
@@ -301,9 +303,16 @@ class DirectedGraphicalModel(nn.Module):
             raise ValueError(f"every value in x needs the same number of rows (first dimension), got {rows}")
         return next(iter(rows.values()), 1)
 
+    def _parameter(self) -> Tensor:
+        """The tensor whose dtype and device the graph's values must share (its first parameter)."""
+        return next(self.parameters())
+
     def _check_value(self, name: str, value: Tensor, n: int) -> Tensor:
         node = self.nodes[name]
-        value = torch.as_tensor(value)
+        if node.family == "categorical":
+            value = as_tensor(value, f"x[{name!r}]", like=self._parameter())
+        else:
+            value = as_float_tensor(value, f"x[{name!r}]", like=self._parameter())
         shape = (n, node.dim) if node.family == "gaussian" else (n,)
         if tuple(value.shape) != shape:
             raise ValueError(f"x[{name!r}] must have shape {shape} for a {node.family} node, got {tuple(value.shape)}")
@@ -319,9 +328,9 @@ class DirectedGraphicalModel(nn.Module):
         """Values of the discrete nodes ``names`` at each mixed-radix configuration ``index``."""
         cards = [self.nodes[name].cardinality for name in names]
         values = {}
-        for name, card, stride in zip(names, cards, _strides(cards), strict=True):
+        for name, card, stride in zip(names, cards, _strides(cards).tolist(), strict=True):
             value = (index // stride) % card
-            values[name] = value.to(torch.get_default_dtype()) if self.nodes[name].family == "bernoulli" else value
+            values[name] = value.to(self._parameter().dtype) if self.nodes[name].family == "bernoulli" else value
         return values
 
     def _eta(self, name: str, x: Mapping[str, Tensor], n: int) -> Tensor:
@@ -385,16 +394,18 @@ class DirectedGraphicalModel(nn.Module):
         """
         check_positive_int(n, "n")
         x: dict[str, Tensor] = {}
+        device = self._parameter().device
+        draw_on = generator_device(generator, device)
         for name in self.order:
             node, eta = self.nodes[name], self._eta(name, x, n)
             if node.family == "bernoulli":
-                x[name] = torch.bernoulli(torch.sigmoid(eta[:, 0]), generator=generator)
+                x[name] = torch.bernoulli(torch.sigmoid(eta[:, 0]).to(draw_on), generator=generator).to(device)
             elif node.family == "categorical":
-                x[name] = torch.multinomial(torch.softmax(eta, dim=-1), 1, generator=generator).squeeze(-1)
+                probs = torch.softmax(eta, dim=-1).to(draw_on)
+                x[name] = torch.multinomial(probs, 1, generator=generator).squeeze(-1).to(device)
             else:
                 mean, log_var = eta.chunk(2, dim=-1)
-                noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
-                x[name] = mean + torch.exp(0.5 * log_var) * noise
+                x[name] = mean + torch.exp(0.5 * log_var) * randn(mean.shape, mean, generator)
         return {name: x[name] for name in self.names}
 
     def _cardinalities(self) -> list[int]:
@@ -414,9 +425,9 @@ class DirectedGraphicalModel(nn.Module):
             >>> graph.state_index({"a": torch.tensor([0.0, 1.0]), "b": torch.tensor([2, 1])}).tolist()
             [2, 4]
         """
-        strides = _strides(self._cardinalities())
+        strides = _strides(self._cardinalities()).tolist()
         n = self._rows(x, self.names)
-        index = torch.zeros(n, dtype=torch.long)
+        index = torch.zeros(n, dtype=torch.long, device=self._parameter().device)
         for name, stride in zip(self.names, strides, strict=True):
             index = index + self._check_value(name, x[name], n).long() * stride
         return index
@@ -442,7 +453,7 @@ class DirectedGraphicalModel(nn.Module):
         n_states = math.prod(cards)
         if n_states > max_states:
             raise ValueError(f"the graph has {n_states} states, more than max_states={max_states}")
-        states = self._decode(torch.arange(n_states), self.names)
+        states = self._decode(torch.arange(n_states, device=self._parameter().device), self.names)
         return states, self.log_joint(states)
 
     def probability_table(self, name: str) -> Tensor:
@@ -468,7 +479,9 @@ class DirectedGraphicalModel(nn.Module):
             raise ValueError(f"probability_table needs discrete parents; {name!r} has a gaussian parent")
         n_rows = math.prod(p.cardinality for p in parents)
         with torch.no_grad():
-            eta = self._eta(name, self._decode(torch.arange(n_rows), node.parents), n_rows)
+            eta = self._eta(
+                name, self._decode(torch.arange(n_rows, device=self._parameter().device), node.parents), n_rows
+            )
         if node.family == "bernoulli":
             return torch.sigmoid(torch.cat([-eta, eta], dim=-1))
         return torch.softmax(eta, dim=-1)
@@ -490,7 +503,7 @@ class DirectedGraphicalModel(nn.Module):
         table = self.conditionals[name]
         if not isinstance(table, LookupTable):
             raise ValueError(f"node {name!r} is parameterised by a network, not a lookup table")
-        eta = torch.as_tensor(eta, dtype=table.table.dtype)
+        eta = as_float_tensor(eta, "eta").to(table.table)  # copied into the table, as Tensor.copy_ would
         eta = eta.unsqueeze(-1) if eta.dim() == 1 and table.table.shape[1] == 1 else eta
         if eta.shape != table.table.shape:
             raise ValueError(

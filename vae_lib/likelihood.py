@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from vae_lib.checks import (
+    InputTypeError,
     as_float_tensor,
     as_tensor,
     broadcast_shape,
@@ -24,6 +25,8 @@ from vae_lib.checks import (
     check_nonempty,
     check_positive_int,
     check_probabilities,
+    common_float,
+    generator_device,
 )
 
 LOG_2PI = math.log(2 * math.pi)
@@ -60,8 +63,7 @@ def bernoulli_log_prob(x: Tensor, logits: Tensor, event_dims: int = 1) -> Tensor
         >>> bernoulli_log_prob(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0]))
         tensor(-1.3863)
     """
-    x = as_float_tensor(x, "x")
-    logits = as_float_tensor(logits, "logits")
+    x, logits = common_float(x=x, logits=logits)
     broadcast_shape(x=x, logits=logits)
     check_finite(logits, "logits")
     check_binary(x, "x")
@@ -82,8 +84,7 @@ def bernoulli_log_prob_from_probs(x: Tensor, probs: Tensor, event_dims: int = 1)
         >>> bernoulli_log_prob_from_probs(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5]))
         tensor(-1.3863)
     """
-    x = as_float_tensor(x, "x")
-    probs = as_float_tensor(probs, "probs")
+    x, probs = common_float(x=x, probs=probs)
     broadcast_shape(x=x, probs=probs)
     check_probabilities(probs, "probs")
     check_binary(x, "x")
@@ -109,9 +110,9 @@ def categorical_log_prob(y: Tensor, logits: Tensor) -> Tensor:
         tensor(-1.3863)
     """
     logits = as_float_tensor(logits, "logits")
-    y = as_tensor(y, "y")
+    y = as_tensor(y, "y", like=logits, owner="logits has")
     if y.dtype == torch.bool:
-        raise TypeError("y must hold integer class labels, got a bool tensor")
+        raise InputTypeError("y must hold integer class labels, got a bool tensor")
     if y.is_floating_point():
         if not torch.equal(y, y.round()):
             raise ValueError("y must hold integer class labels, found a non-integer value")
@@ -143,9 +144,7 @@ def gaussian_diag_log_prob(x: Tensor, mean: Tensor, log_var: Tensor, event_dims:
         >>> gaussian_diag_log_prob(torch.zeros(2), torch.zeros(2), torch.zeros(2))
         tensor(-1.8379)
     """
-    x = as_float_tensor(x, "x")
-    mean = as_float_tensor(mean, "mean")
-    log_var = as_float_tensor(log_var, "log_var")
+    x, mean, log_var = common_float(x=x, mean=mean, log_var=log_var)
     broadcast_shape(x=x, mean=mean, log_var=log_var)
     for value, name in ((x, "x"), (mean, "mean"), (log_var, "log_var")):
         check_finite(value, name)
@@ -187,9 +186,7 @@ def gaussian_log_prob(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
         >>> gaussian_log_prob(torch.zeros(2), torch.zeros(2), torch.eye(2))
         tensor(-1.8379)
     """
-    x = as_float_tensor(x, "x")
-    mean = as_float_tensor(mean, "mean")
-    cov = as_float_tensor(cov, "cov")
+    x, mean, cov = common_float(x=x, mean=mean, cov=cov)
     for value, name in ((x, "x"), (mean, "mean"), (cov, "cov")):
         check_finite(value, name)
     chol = cholesky(cov, "cov")
@@ -198,8 +195,7 @@ def gaussian_log_prob(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
         raise ValueError(
             f"shape mismatch: x {tuple(x.shape)} and mean {tuple(mean.shape)} must end in D = {dim} (cov is {dim}×{dim})"
         )
-    diff = (x - mean).to(chol.dtype)
-    sol = torch.linalg.solve_triangular(chol, diff.unsqueeze(-1), upper=False).squeeze(-1)
+    sol = torch.linalg.solve_triangular(chol, (x - mean).unsqueeze(-1), upper=False).squeeze(-1)
     half_log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
     return -0.5 * (dim * LOG_2PI + (sol**2).sum(-1)) - half_log_det
 
@@ -275,8 +271,8 @@ def minibatch_estimate(
         raise ValueError("data must have a leading data-point dimension, got a scalar")
     check_nonempty(data, "data")
     check_positive_int(batch_size, "batch_size", upper=data.shape[0])
-    idx = torch.randperm(data.shape[0], generator=generator)[:batch_size]
-    return _checked_log_prob(log_prob, data[idx]).mean()
+    order = torch.randperm(data.shape[0], generator=generator, device=generator_device(generator, data.device))
+    return _checked_log_prob(log_prob, data[order[:batch_size].to(data.device)]).mean()
 
 
 def _checked_log_prob(log_prob: Callable[[Tensor], Tensor], batch: Tensor) -> Tensor:

@@ -10,8 +10,11 @@ is what a book needs to make "learning is :math:`p_\\theta \\approx p^*`" concre
 * :class:`HeteroscedasticRegression` — a conditional :math:`p^*(y\\mid x)` (1.3)
   whose noise level depends on the input.
 
-Everything is float64 so that differences of log-densities (KL estimates) are
-not swamped by rounding.
+Parameters and samples are float64 (numbers given as lists or floats become
+float64) so that differences of log-densities (KL estimates) are not swamped by
+rounding. Parameters given as tensors keep their dtype and device, and
+``log_prob`` follows its input, as everywhere in vae_lib; samples are drawn on
+the generator's device.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from vae_lib.checks import as_float_tensor, check_finite, check_nonempty, check_positive_int
+from vae_lib.checks import (
+    InputTypeError,
+    as_float_tensor,
+    check_finite,
+    check_nonempty,
+    check_positive_int,
+    common_float,
+    generator_device,
+    randn,
+)
 from vae_lib.likelihood import gaussian_diag_log_prob
 
 DTYPE = torch.float64
@@ -34,19 +46,19 @@ def _check_positive(value: float, name: str) -> None:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
 
 
-def _as_float64(value: object, name: str) -> Tensor:
-    """``value`` as a float64 tensor; lists go through NumPy so that 0.3 stays 0.3, not float32's 0.30000001."""
+def _as_float(value: object, name: str) -> Tensor | np.ndarray:
+    """A tensor unchanged; anything else as a float64 array (through NumPy, so that 0.3 stays 0.3, not float32's 0.30000001)."""
     if isinstance(value, Tensor):
-        return as_float_tensor(value, name).to(DTYPE)
+        return value if value.is_floating_point() else value.to(DTYPE)
     try:
-        array = np.asarray(value, dtype=np.float64)
+        return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a tensor or array-like of numbers, got {type(value).__name__}") from err
-    return torch.from_numpy(array)
+        raise InputTypeError(f"{name} must be a tensor or array-like of numbers, got {type(value).__name__}") from err
 
 
-def _as_data(x: Tensor, name: str = "x") -> Tensor:
-    x = _as_float64(x, name)
+def _as_data(x: object, name: str = "x", like: Tensor | None = None) -> Tensor:
+    """``x`` as a finite floating tensor: in ``like``'s dtype and device if given, else its own (float64 for non-tensors)."""
+    x = as_float_tensor(_as_float(x, name), name, like=like, owner="the distribution's parameters have")
     check_finite(x, name)
     return x
 
@@ -65,7 +77,7 @@ class GaussianMixture1D:
 
     Example:
         >>> p = GaussianMixture1D([0.5, 0.5], [-2.0, 2.0], [1.0, 1.0])
-        >>> round(p.log_prob(torch.tensor([0.0])).item(), 4)
+        >>> round(p.log_prob([0.0]).item(), 4)
         -2.9189
         >>> p.sample(5, generator=torch.Generator().manual_seed(0)).shape
         torch.Size([5])
@@ -74,9 +86,9 @@ class GaussianMixture1D:
     def __init__(
         self, weights: Sequence[float] | Tensor, means: Sequence[float] | Tensor, stds: Sequence[float] | Tensor
     ):
-        self.weights = _as_float64(weights, "weights")
-        self.means = _as_float64(means, "means")
-        self.stds = _as_float64(stds, "stds")
+        self.weights, self.means, self.stds = common_float(
+            weights=_as_float(weights, "weights"), means=_as_float(means, "means"), stds=_as_float(stds, "stds")
+        )
         for value, name in ((self.weights, "weights"), (self.means, "means"), (self.stds, "stds")):
             if value.dim() != 1:
                 raise ValueError(
@@ -96,16 +108,17 @@ class GaussianMixture1D:
 
     def log_prob(self, x: Tensor) -> Tensor:
         r""":math:`\log p^*(x) = \log\sum_k \pi_k \mathcal{N}(x;\mu_k,\sigma_k^2)`, elementwise over ``x`` of any shape."""
-        x = _as_data(x)
+        x = _as_data(x, like=self.means)
         log_components = gaussian_diag_log_prob(x.unsqueeze(-1), self.means, 2 * torch.log(self.stds), event_dims=0)
         return torch.logsumexp(torch.log(self.weights) + log_components, dim=-1)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """``n`` independent draws :math:`x \\sim p^*(x)`: pick a component, then draw from it. Shape ``(n,)``."""
         check_positive_int(n, "n")
-        component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
-        noise = torch.randn(n, generator=generator, dtype=DTYPE)
-        return self.means[component] + self.stds[component] * noise
+        device = generator_device(generator, self.weights.device)
+        component = torch.multinomial(self.weights.to(device), n, replacement=True, generator=generator)
+        component = component.to(self.weights.device)
+        return self.means[component] + self.stds[component] * randn((n,), self.means, generator)
 
 
 class Banana2D:
@@ -145,16 +158,16 @@ class Banana2D:
         if x.dim() == 0 or x.shape[-1] != 2:
             raise ValueError(f"x must have shape (..., 2), got {tuple(x.shape)}")
         x1, x2 = x[..., 0], x[..., 1]
-        log_p1 = gaussian_diag_log_prob(
-            x1, torch.zeros((), dtype=DTYPE), torch.tensor(2 * math.log(self.scale), dtype=DTYPE), 0
-        )
-        log_p2 = gaussian_diag_log_prob(x2, self._curve(x1), torch.tensor(2 * math.log(self.noise), dtype=DTYPE), 0)
+        log_p1 = gaussian_diag_log_prob(x1, 0.0, 2 * math.log(self.scale), 0)
+        log_p2 = gaussian_diag_log_prob(x2, self._curve(x1), 2 * math.log(self.noise), 0)
         return log_p1 + log_p2
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """``n`` draws by ancestral sampling: :math:`x_1` first, then :math:`x_2` given :math:`x_1`. Shape ``(n, 2)``."""
         check_positive_int(n, "n")
-        eps = torch.randn(n, 2, generator=generator, dtype=DTYPE)
+        eps = torch.randn(
+            n, 2, generator=generator, dtype=DTYPE, device=generator_device(generator, torch.device("cpu"))
+        )
         x1 = self.scale * eps[:, 0]
         return torch.stack([x1, self._curve(x1) + self.noise * eps[:, 1]], dim=-1)
 
@@ -203,12 +216,13 @@ class HeteroscedasticRegression:
 
     def log_prob(self, y: Tensor, x: Tensor) -> Tensor:
         r""":math:`\log p^*(y\mid x)`, elementwise over broadcastable ``y`` and ``x``."""
-        return gaussian_diag_log_prob(_as_data(y, "y"), self.mean(x), 2 * torch.log(self.std(x)), event_dims=0)
+        y, x = common_float(y=_as_data(y, "y"), x=_as_data(x))
+        return gaussian_diag_log_prob(y, self.mean(x), 2 * torch.log(self.std(x)), event_dims=0)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         r"""``n`` pairs :math:`x \sim p^*(x)`, :math:`y \sim p^*(y\mid x)`; returns ``(x, y)``, each of shape ``(n,)``."""
         check_positive_int(n, "n")
-        u = torch.rand(n, generator=generator, dtype=DTYPE)
+        u = torch.rand(n, generator=generator, dtype=DTYPE, device=generator_device(generator, torch.device("cpu")))
         x = self.x_range * (2 * u - 1)
-        y = self.mean(x) + self.std(x) * torch.randn(n, generator=generator, dtype=DTYPE)
+        y = self.mean(x) + self.std(x) * randn((n,), u, generator)
         return x, y
