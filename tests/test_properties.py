@@ -270,7 +270,7 @@ def mixtures(draw) -> MixtureOfGaussians:
 def test_mixture_posterior_normalises_and_marginal_bounds_the_joint(data, model):
     x = as_tensor(data.draw(array((6, model.dim), -10.0, 10.0)))
     joint = model.log_joint(x)
-    posterior = model.posterior(x)
+    posterior = model.posterior(x).probs
     assert (posterior >= 0).all()
     torch.testing.assert_close(posterior.sum(-1), torch.ones(6, dtype=torch.float64))
     marginal = model.log_marginal(x)
@@ -289,8 +289,8 @@ def linear_gaussians(draw) -> LinearGaussian:
 @given(data=st.data(), model=linear_gaussians(), n_samples=st.integers(1, 16))
 def test_importance_sampling_with_the_exact_posterior_has_zero_variance(data, model, n_samples):
     x = as_tensor(data.draw(array((4, model.dim), -5.0, 5.0)))
-    mean, cov = model.posterior(x)
-    proposal = gaussian_proposal(mean, cov, torch.Generator().manual_seed(0))
+    posterior = model.posterior(x)
+    proposal = gaussian_proposal(posterior.mean, posterior.covariance_matrix, torch.Generator().manual_seed(0))
     estimate = importance_log_marginal(model.log_joint, x, proposal, n_samples)
     torch.testing.assert_close(estimate, model.log_marginal(x), rtol=1e-8, atol=1e-8)
 
@@ -311,8 +311,10 @@ def sample_bank(z: torch.Tensor, log_q: torch.Tensor):
 @given(data=st.data(), model=linear_gaussians(), chunk_size=st.integers(1, 25))
 def test_importance_sampling_combines_chunks_exactly(data, model, chunk_size):
     x = as_tensor(data.draw(array((3, model.dim), -5.0, 5.0)))
-    mean, cov = model.posterior(x)
-    z, log_q = gaussian_proposal(mean, 2 * cov, torch.Generator().manual_seed(1))(x, 20)
+    posterior = model.posterior(x)
+    z, log_q = gaussian_proposal(posterior.mean, 2 * posterior.covariance_matrix, torch.Generator().manual_seed(1))(
+        x, 20
+    )
     whole = importance_log_marginal(model.log_joint, x, sample_bank(z, log_q), 20)
     chunked = importance_log_marginal(model.log_joint, x, sample_bank(z, log_q), 20, chunk_size=chunk_size)
     torch.testing.assert_close(chunked, whole, rtol=1e-12, atol=1e-12)

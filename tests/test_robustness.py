@@ -110,7 +110,7 @@ def two_class_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def nearest_mean(x_train, y_train, x_test):
-    return classifiers.fit_gaussian_classifier(x_train, y_train, 2, shared=True).predict(x_test)
+    return classifiers.GaussianClassifier(2, shared=True).fit(x_train, y_train).predict(x_test)
 
 
 def train_misaligned() -> training.History:
@@ -848,14 +848,14 @@ BAYES = [
         "beta-prior-a-inf", lambda: bayes.beta_bernoulli_posterior(ones(2), prior_a=INF), ValueError, "prior_a must be"
     ),
     case(
-        "beta-mode-undefined",
-        lambda: bayes.beta_bernoulli_posterior(ones(1), prior_a=0.5, prior_b=0.5).mode,
+        "credible-interval-not-a-distribution",
+        lambda: bayes.credible_interval([0.0, 1.0]),
         ValueError,
-        "the Beta mode",
+        "posterior must be a torch.distributions.Distribution",
     ),
     case(
         "beta-interval-mass",
-        lambda: bayes.beta_bernoulli_posterior(ones(2)).interval(1.5),
+        lambda: bayes.credible_interval(bayes.beta_bernoulli_posterior(ones(2)), 1.5),
         ValueError,
         r"mass must be in \(0, 1\)",
     ),
@@ -887,7 +887,7 @@ BAYES = [
     case("gauss-post-x-empty", lambda: bayes.gaussian_mean_posterior(zeros(0), 1.0), ValueError, "x is empty"),
     case(
         "gauss-post-interval-mass",
-        lambda: bayes.gaussian_mean_posterior(ones(2), 1.0).interval(0.0),
+        lambda: bayes.credible_interval(bayes.gaussian_mean_posterior(ones(2), 1.0), 0.0),
         ValueError,
         "mass must be in",
     ),
@@ -1197,7 +1197,7 @@ TOY = [
     case("mixture1d-empty", lambda: toy.GaussianMixture1D([], [], []), ValueError, "weights is empty"),
     case(
         "mixture1d-x-nan",
-        lambda: toy.GaussianMixture1D([1.0], [0.0], [1.0]).log_prob(t(NAN)),
+        lambda: toy.GaussianMixture1D([1.0], [0.0], [1.0]).log_prob(t(NAN, dtype=torch.float64)),
         ValueError,
         "x contains NaN",
     ),
@@ -1278,48 +1278,51 @@ LATENT = [
     case("mog-sample-0", lambda: mog().sample(0), ValueError, "n must be >= 1"),
     case(
         "mog-fit-components-0",
-        lambda: latent.MixtureOfGaussians.fit(zeros(5, 2), 0),
+        lambda: latent.MixtureOfGaussians(n_components=0),
         ValueError,
         "n_components must be >= 1",
     ),
     case(
         "mog-fit-more-components-than-points",
-        lambda: latent.MixtureOfGaussians.fit(torch.randn(2, 2), 3),
+        lambda: latent.MixtureOfGaussians(n_components=3).fit(torch.randn(2, 2)),
         ValueError,
         "x needs at least 3 rows",
     ),
     case(
         "mog-fit-x-1d",
-        lambda: latent.MixtureOfGaussians.fit(zeros(5), 1),
+        lambda: latent.MixtureOfGaussians(n_components=1).fit(zeros(5)),
         ValueError,
         r"x must be a data matrix of shape \(N, D\)",
     ),
     case(
-        "mog-fit-x-empty", lambda: latent.MixtureOfGaussians.fit(zeros(0, 2), 1), ValueError, "x needs at least 1 rows"
+        "mog-fit-x-empty",
+        lambda: latent.MixtureOfGaussians(n_components=1).fit(zeros(0, 2)),
+        ValueError,
+        "x needs at least 1 rows",
     ),
     case(
         "mog-fit-x-nan",
-        lambda: latent.MixtureOfGaussians.fit(t(0.0, NAN).reshape(1, 2), 1),
+        lambda: latent.MixtureOfGaussians(n_components=1).fit(t(0.0, NAN).reshape(1, 2)),
         ValueError,
         "x contains NaN",
     ),
     case(
         "mog-fit-reg-negative",
-        lambda: latent.MixtureOfGaussians.fit(torch.randn(5, 2), 1, reg_covar=-1.0),
+        lambda: latent.MixtureOfGaussians(n_components=1, reg_covar=-1.0),
         ValueError,
         "reg_covar must be >= 0",
     ),
     case(
         "mog-fit-iter-0",
-        lambda: latent.MixtureOfGaussians.fit(torch.randn(5, 2), 1, n_iter=0),
+        lambda: latent.MixtureOfGaussians(n_components=1, n_iter=0),
         ValueError,
         "n_iter must be >= 1",
     ),
     case(
-        "mog-fit-init-mismatch",
-        lambda: latent.MixtureOfGaussians.fit(torch.randn(5, 2), 1, init=mog()),
+        "mog-fit-dim-mismatch",
+        lambda: mog().fit(torch.randn(5, 3)),
         ValueError,
-        "init has 2 components",
+        "x has 3 columns but the mixture is 2-dimensional",
     ),
     case("lg-noise-0", lambda: linear_gaussian(noise_variance=0.0), ValueError, "noise_variance must be > 0"),
     case(
@@ -1353,37 +1356,37 @@ LATENT = [
     case("lg-sample-0", lambda: linear_gaussian().sample(0), ValueError, "n must be >= 1"),
     case(
         "ppca-components-0",
-        lambda: latent.LinearGaussian.fit_ppca(torch.randn(10, 3), 0),
+        lambda: latent.LinearGaussian(n_latent=0),
         ValueError,
-        "n_components must be >= 1",
+        "n_latent must be >= 1",
     ),
     case(
         "ppca-components-d",
-        lambda: latent.LinearGaussian.fit_ppca(torch.randn(10, 3), 3),
+        lambda: latent.LinearGaussian(n_latent=3).fit(torch.randn(10, 3)),
         ValueError,
-        "n_components must be <= 2",
+        "n_latent must be <= 2",
     ),
     case(
         "ppca-one-row",
-        lambda: latent.LinearGaussian.fit_ppca(torch.randn(1, 3), 1),
+        lambda: latent.LinearGaussian(n_latent=1).fit(torch.randn(1, 3)),
         ValueError,
         "x needs at least 2 rows",
     ),
     case(
         "ppca-x-inf",
-        lambda: latent.LinearGaussian.fit_ppca(t(0.0, INF, 0.0, 1.0).reshape(2, 2), 1),
+        lambda: latent.LinearGaussian(n_latent=1).fit(t(0.0, INF, 0.0, 1.0).reshape(2, 2)),
         ValueError,
         "x contains inf",
     ),
     case(
         "fa-min-noise-0",
-        lambda: latent.LinearGaussian.fit_factor_analysis(torch.randn(10, 3), 1, min_noise_variance=0.0),
+        lambda: latent.LinearGaussian(n_latent=1, noise="diagonal", min_noise_variance=0.0),
         ValueError,
         "min_noise_variance must be > 0",
     ),
     case(
         "fa-iter-0",
-        lambda: latent.LinearGaussian.fit_factor_analysis(torch.randn(10, 3), 1, n_iter=0),
+        lambda: latent.LinearGaussian(n_latent=1, noise="diagonal", n_iter=0),
         ValueError,
         "n_iter must be >= 1",
     ),
@@ -1392,137 +1395,130 @@ LATENT = [
 CLASSIFIERS = [
     case(
         "gauss-clf-x-1d",
-        lambda: classifiers.fit_gaussian_classifier(zeros(4), torch.tensor([0, 0, 1, 1]), 2),
+        lambda: classifiers.GaussianClassifier(2).fit(zeros(4), torch.tensor([0, 0, 1, 1])),
         ValueError,
         r"x must have shape \(\.\.\., n, D\)",
     ),
     case(
         "gauss-clf-y-shape",
-        lambda: classifiers.fit_gaussian_classifier(two_class_data()[0], torch.tensor([0, 1]), 2),
+        lambda: classifiers.GaussianClassifier(2).fit(two_class_data()[0], torch.tensor([0, 1])),
         ValueError,
         r"y must have shape \(4,\)",
     ),
     case(
         "gauss-clf-x-empty",
-        lambda: classifiers.fit_gaussian_classifier(zeros(0, 2), torch.zeros(0, dtype=torch.long), 2),
+        lambda: classifiers.GaussianClassifier(2).fit(zeros(0, 2), torch.zeros(0, dtype=torch.long)),
         ValueError,
         "x is empty",
     ),
     case(
         "gauss-clf-x-nan",
-        lambda: classifiers.fit_gaussian_classifier(two_class_data()[0] * NAN, two_class_data()[1], 2),
+        lambda: classifiers.GaussianClassifier(2).fit(two_class_data()[0] * NAN, two_class_data()[1]),
         ValueError,
         "x contains NaN",
     ),
     case(
         "gauss-clf-classes-0",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 0),
+        lambda: classifiers.GaussianClassifier(0),
         ValueError,
         "n_classes must be >= 1",
     ),
     case(
         "gauss-clf-covariance",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 2, covariance="spherical"),
+        lambda: classifiers.GaussianClassifier(2, covariance="spherical"),
         ValueError,
         "covariance must be 'diag' or 'full'",
     ),
     case(
         "gauss-clf-smoothing-negative",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 2, var_smoothing=-1.0),
+        lambda: classifiers.GaussianClassifier(2, var_smoothing=-1.0),
         ValueError,
         "var_smoothing must be >= 0",
     ),
     case(
         "gauss-clf-smoothing-nan",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 2, var_smoothing=NAN),
+        lambda: classifiers.GaussianClassifier(2, var_smoothing=NAN),
         ValueError,
         "var_smoothing must be >= 0",
     ),
     case(
         "gauss-clf-y-float",
-        lambda: classifiers.fit_gaussian_classifier(two_class_data()[0], t(0, 0, 1, 1), 2),
+        lambda: classifiers.GaussianClassifier(2).fit(two_class_data()[0], t(0, 0, 1, 1)),
         ValueError,
         "integer class labels",
     ),
     case(
         "gauss-clf-y-out-of-range",
-        lambda: classifiers.fit_gaussian_classifier(two_class_data()[0], torch.tensor([0, 0, 1, 2]), 2),
+        lambda: classifiers.GaussianClassifier(2).fit(two_class_data()[0], torch.tensor([0, 0, 1, 2])),
         ValueError,
         r"integer class labels in 0..1",
     ),
     case(
         "gauss-clf-missing-class",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 3),
+        lambda: classifiers.GaussianClassifier(3).fit(*two_class_data()),
         ValueError,
         "class 2 has no training examples",
     ),
     case(
         "gauss-clf-zero-variance",
-        lambda: classifiers.fit_gaussian_classifier(
-            torch.tensor([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0], [0.0, 4.0]]),
-            torch.tensor([0, 0, 1, 1]),
-            2,
-            var_smoothing=0.0,
+        lambda: classifiers.GaussianClassifier(2, var_smoothing=0.0).fit(
+            torch.tensor([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0], [0.0, 4.0]]), torch.tensor([0, 0, 1, 1])
         ),
         ValueError,
         "feature 0 has zero variance in class 0; use var_smoothing > 0",
     ),
     case(
         "gauss-clf-log-proba-nan",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 2).log_proba(t(0.0, NAN)[None]),
+        lambda: classifiers.GaussianClassifier(2).fit(*two_class_data()).log_proba(t(0.0, NAN)[None]),
         ValueError,
         "x contains NaN",
     ),
     case(
         "gauss-clf-joint-features",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 2, covariance="full").joint_log_prob(
-            zeros(3, 1)
-        ),
+        lambda: classifiers.GaussianClassifier(2, covariance="full").fit(*two_class_data()).joint_log_prob(zeros(3, 1)),
         ValueError,
         r"x must have shape \(\.\.\., 2\)",
     ),
     case(
         "gauss-clf-predict-features",
-        lambda: classifiers.fit_gaussian_classifier(*two_class_data(), 2).predict(zeros(3, 3)),
+        lambda: classifiers.GaussianClassifier(2).fit(*two_class_data()).predict(zeros(3, 3)),
         ValueError,
         r"x must have shape \(\.\.\., 2\)",
     ),
-    case(
-        "logreg-c-0", lambda: classifiers.fit_logistic_regression(*two_class_data(), C=0.0), ValueError, "C must be > 0"
-    ),
+    case("logreg-c-0", lambda: classifiers.LogisticRegression(C=0.0), ValueError, "C must be > 0"),
     case(
         "logreg-c-nan",
-        lambda: classifiers.fit_logistic_regression(*two_class_data(), C=NAN),
+        lambda: classifiers.LogisticRegression(C=NAN),
         ValueError,
         "C must be > 0",
     ),
     case(
         "logreg-y-nonbinary",
-        lambda: classifiers.fit_logistic_regression(two_class_data()[0], torch.tensor([0, 0, 2, 2])),
+        lambda: classifiers.LogisticRegression().fit(two_class_data()[0], torch.tensor([0, 0, 2, 2])),
         ValueError,
         "y must be binary",
     ),
     case(
         "logreg-iter-0",
-        lambda: classifiers.fit_logistic_regression(*two_class_data(), max_iter=0),
+        lambda: classifiers.LogisticRegression(max_iter=0),
         ValueError,
         "max_iter must be >= 1",
     ),
     case(
         "logreg-x-inf",
-        lambda: classifiers.fit_logistic_regression(two_class_data()[0] * INF, two_class_data()[1]),
+        lambda: classifiers.LogisticRegression().fit(two_class_data()[0] * INF, two_class_data()[1]),
         ValueError,
         "x contains",
     ),
     case(
         "logreg-predict-features",
-        lambda: classifiers.fit_logistic_regression(*two_class_data()).predict(zeros(3, 1)),
+        lambda: classifiers.LogisticRegression().fit(*two_class_data()).predict(zeros(3, 1)),
         ValueError,
         r"x must have shape \(\.\.\., 2\)",
     ),
     case(
         "logreg-log-proba-inf",
-        lambda: classifiers.fit_logistic_regression(*two_class_data()).log_proba(t(INF, 0.0)[None]),
+        lambda: classifiers.LogisticRegression().fit(*two_class_data()).log_proba(t(INF, 0.0)[None]),
         ValueError,
         "x contains inf",
     ),
@@ -1598,15 +1594,15 @@ TYPES = [
     case("graph-sample-bool", lambda: rain_graph().sample(True), TypeError, "n must be an int, got bool"),
     case(
         "mog-fit-components-float",
-        lambda: latent.MixtureOfGaussians.fit(torch.randn(5, 2), 2.0),
+        lambda: latent.MixtureOfGaussians(n_components=2.0),
         TypeError,
         "n_components must be an int",
     ),
     case(
-        "ppca-components-none",
-        lambda: latent.LinearGaussian.fit_ppca(torch.randn(5, 3), None),
+        "ppca-components-float",
+        lambda: latent.LinearGaussian(n_latent=1.0),
         TypeError,
-        "n_components must be an int",
+        "n_latent must be an int",
     ),
     case(
         "weight-decay-n-data-float",
@@ -1645,7 +1641,7 @@ TYPES = [
     case("beta-x-string", lambda: bayes.beta_bernoulli_posterior("abc"), TypeError, "x must be a tensor"),
     case(
         "logreg-y-half",
-        lambda: classifiers.fit_logistic_regression(torch.randn(4, 2), t(0.0, 0.5, 1.0, 1.0)),
+        lambda: classifiers.LogisticRegression().fit(torch.randn(4, 2), t(0.0, 0.5, 1.0, 1.0)),
         ValueError,
         "y must be binary",
     ),

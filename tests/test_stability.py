@@ -211,7 +211,7 @@ def test_mixture_with_a_weight_of_1e_30_matches_sklearn_and_torch(dtype):
 def test_mixture_responsibilities_with_a_weight_of_1e_30_are_finite_and_normalised(dtype):
     model, x, _ = tiny_weight_mixture(dtype)
     xt = torch.tensor(x, dtype=dtype)
-    posterior = model.posterior(xt)
+    posterior = model.posterior(xt).probs
     assert torch.isfinite(posterior).all() and (posterior >= 0).all()
     torch.testing.assert_close(posterior.sum(-1), torch.ones(len(x), dtype=dtype))
     expected = sklearn_mixture(model).predict_proba(f64(xt).numpy())
@@ -269,10 +269,9 @@ def test_linear_gaussian_with_tiny_noise_matches_torch_in_float32(noise):
 
 def test_importance_sampling_with_exact_posterior_stays_exact_at_noise_1e_8():
     model, x, expected = _linear_gaussian_case(torch.float64, 1e-8)
-    mean, cov = model.posterior(x)
-    estimate = importance_log_marginal(
-        model.log_joint, x, gaussian_proposal(mean, cov, torch.Generator().manual_seed(0)), 50
-    )
+    posterior = model.posterior(x)
+    proposal = gaussian_proposal(posterior.mean, posterior.covariance_matrix, torch.Generator().manual_seed(0))
+    estimate = importance_log_marginal(model.log_joint, x, proposal, 50)
     assert_finite_and_close(estimate, expected, torch.float64, rtol=1e-7)
 
 

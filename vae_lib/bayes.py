@@ -2,9 +2,10 @@ r"""Bayesian estimates for fully observed models (section 1.6.3) and the exact
 sampling statistics of the minibatch estimator (1.11)–(1.12).
 
 * :func:`beta_bernoulli_posterior` — the conjugate posterior of a Bernoulli
-  probability (one pixel of a binary image), with its ML, MAP and posterior mean.
+  probability (one pixel of a binary image), a ``torch.distributions.Beta``.
 * :func:`gaussian_mean_posterior` — the conjugate posterior of a Gaussian mean
-  with known noise variance.
+  with known noise variance, a ``torch.distributions.Normal``.
+* :func:`credible_interval` — the central interval holding a given posterior mass.
 * :func:`gaussian_log_prior` and :func:`weight_decay_from_prior` — MAP with a
   Gaussian prior on the weights is maximum likelihood plus weight decay.
 * :func:`all_minibatch_means` and :func:`minibatch_variance` — every minibatch
@@ -17,13 +18,14 @@ import itertools
 import math
 import numbers
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+import numpy as np
 import torch
-from scipy import stats
+from scipy import special
 from torch import Tensor
+from torch.distributions import Beta, Distribution, Normal
 
-from vae_lib.checks import as_float_tensor, check_binary, check_finite, check_nonempty, check_positive_int
+from vae_lib.checks import as_float_tensor, check_binary, check_finite, check_nonempty, check_positive_int, common_float
 from vae_lib.likelihood import gaussian_diag_log_prob
 
 MAX_MINIBATCHES = 1_000_000
@@ -32,11 +34,6 @@ MAX_MINIBATCHES = 1_000_000
 def _check_positive(value: float, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-
-
-def _check_mass(mass: float) -> None:
-    if not 0.0 < mass < 1.0:
-        raise ValueError(f"mass must be in (0, 1), got {mass!r}")
 
 
 def _data_tensor(x: object, name: str) -> Tensor:
@@ -50,62 +47,44 @@ def _data_tensor(x: object, name: str) -> Tensor:
 
 def _counts(x: Tensor, running: bool) -> tuple[Tensor, Tensor]:
     """Sums over data points and how many there are: after each point if ``running``, else in total."""
-    n = torch.arange(1, x.shape[0] + 1, dtype=x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
+    n = torch.arange(1, x.shape[0] + 1, dtype=x.dtype, device=x.device).reshape(-1, *([1] * (x.dim() - 1)))
     if running:
         return x.cumsum(0), n.expand_as(x)
     return x.sum(0), n[-1].expand_as(x[0])
 
 
-@dataclass(frozen=True)
-class BetaPosterior:
-    r"""A Beta posterior :math:`\mathrm{Beta}(\theta; a, b)` over a Bernoulli probability, with the ML estimate.
+def credible_interval(posterior: Distribution, mass: float = 0.95) -> tuple[Tensor, Tensor]:
+    r"""Central credible interval holding ``mass`` of a posterior (equal tails), one per batch entry.
 
-    ``a`` and ``b`` are the posterior parameters (prior pseudo-counts plus the
-    observed ones and zeros); ``ml`` is the maximum-likelihood estimate
-    :math:`k/n` from the same data. Made by :func:`beta_bernoulli_posterior`.
+    The quantiles :math:`\frac{1-m}{2}` and :math:`\frac{1+m}{2}`: from
+    ``posterior.icdf`` where torch has it (``Normal``), and from SciPy's inverse
+    regularised incomplete beta function for a ``Beta`` (which has no ``icdf`` in
+    torch), back in the posterior's dtype and on its device.
 
     Example:
-        >>> post = BetaPosterior(a=torch.tensor(3.0), b=torch.tensor(5.0), ml=torch.tensor(0.3333))
-        >>> post.mean.item(), round(post.mode.item(), 4)
-        (0.375, 0.3333)
+        >>> lo, hi = credible_interval(torch.distributions.Normal(torch.tensor(0.0), torch.tensor(1.0)))
+        >>> round(lo.item(), 3), round(hi.item(), 3)
+        (-1.96, 1.96)
     """
-
-    a: Tensor
-    b: Tensor
-    ml: Tensor
-
-    @property
-    def mean(self) -> Tensor:
-        r"""Posterior mean :math:`a/(a+b)`."""
-        return self.a / (self.a + self.b)
-
-    @property
-    def mode(self) -> Tensor:
-        r"""Posterior mode = the MAP estimate, :math:`(a-1)/(a+b-2)` (needs :math:`a, b \ge 1`, :math:`a+b>2`)."""
-        if (self.a < 1).any() or (self.b < 1).any() or (self.a + self.b <= 2).any():
-            raise ValueError("the Beta mode (MAP) needs a >= 1 and b >= 1 with a + b > 2; use prior_a, prior_b >= 1")
-        return (self.a - 1) / (self.a + self.b - 2)
-
-    @property
-    def std(self) -> Tensor:
-        r"""Posterior standard deviation :math:`\sqrt{ab/((a+b)^2(a+b+1))}`."""
-        total = self.a + self.b
-        return torch.sqrt(self.a * self.b / (total**2 * (total + 1)))
-
-    def interval(self, mass: float = 0.95) -> tuple[Tensor, Tensor]:
-        """Central credible interval holding ``mass`` of the posterior (equal tails)."""
-        _check_mass(mass)
-        tail = (1 - mass) / 2
-        lo, hi = stats.beta.ppf([[tail], [1 - tail]], self.a.flatten().numpy(), self.b.flatten().numpy())
-        return (
-            torch.as_tensor(lo, dtype=self.a.dtype).reshape(self.a.shape),
-            torch.as_tensor(hi, dtype=self.a.dtype).reshape(self.a.shape),
-        )
+    if not 0.0 < mass < 1.0:
+        raise ValueError(f"mass must be in (0, 1), got {mass!r}")
+    tail = (1 - mass) / 2
+    if isinstance(posterior, Beta):
+        a, b = posterior.concentration1, posterior.concentration0
+        quantiles = np.array([tail, 1 - tail]).reshape(2, *([1] * a.dim()))
+        bounds = special.betaincinv(a.detach().cpu().numpy(), b.detach().cpu().numpy(), quantiles)
+        lo, hi = (torch.as_tensor(v, dtype=a.dtype, device=a.device) for v in bounds)
+        return lo, hi
+    if not isinstance(posterior, Distribution):
+        raise ValueError(f"posterior must be a torch.distributions.Distribution, got {type(posterior).__name__}")
+    try:
+        like = posterior.mean
+        return tuple(posterior.icdf(torch.tensor(q, dtype=like.dtype, device=like.device)) for q in (tail, 1 - tail))
+    except NotImplementedError as err:
+        raise ValueError(f"{type(posterior).__name__} has no icdf; no credible interval for it") from err
 
 
-def beta_bernoulli_posterior(
-    x: Tensor, prior_a: float = 1.0, prior_b: float = 1.0, running: bool = False
-) -> BetaPosterior:
+def beta_bernoulli_posterior(x: Tensor, prior_a: float = 1.0, prior_b: float = 1.0, running: bool = False) -> Beta:
     r"""Exact posterior over Bernoulli probabilities θ from binary data, under a Beta prior.
 
     Implements Bayesian inference (section 1.6.3) for the i.i.d. likelihood (1.10) of
@@ -118,64 +97,32 @@ def beta_bernoulli_posterior(
             pixel) gets its own θ.
         prior_a, prior_b: prior pseudo-counts of ones and zeros (1, 1 = uniform).
         running: if True, return the posterior after each of the first
-            ``1 … N`` data points (a leading dimension of size ``N``) instead
-            of only after all of them.
+            ``1 … N`` data points (a leading batch dimension of size ``N``)
+            instead of only after all of them.
 
     Returns:
-        A :class:`BetaPosterior` with ``mean``, ``mode`` (MAP), ``std``,
-        ``interval`` and the ML estimate ``ml = k / n``.
+        A ``torch.distributions.Beta`` (``concentration1`` = :math:`a`,
+        ``concentration0`` = :math:`b`) in ``x``'s dtype and on its device: ``mean``,
+        ``mode`` (the MAP estimate :math:`(a-1)/(a+b-2)`), ``stddev``, ``log_prob``,
+        ``sample``; :func:`credible_interval`. The maximum-likelihood estimate
+        :math:`k/n` is the mean of ``x`` (:func:`vae_lib.estimators.running_mean` if running).
 
     Example:
         >>> post = beta_bernoulli_posterior(torch.tensor([1.0, 0.0, 0.0, 0.0]), prior_a=2.0, prior_b=2.0)
-        >>> post.a.item(), post.b.item(), post.ml.item(), round(post.mode.item(), 4), post.mean.item()
-        (3.0, 5.0, 0.25, 0.3333, 0.375)
+        >>> post.concentration1.item(), post.concentration0.item(), round(post.mode.item(), 4), post.mean.item()
+        (3.0, 5.0, 0.3333, 0.375)
     """
     x = _data_tensor(x, "x")
     check_binary(x, "x")
     _check_positive(prior_a, "prior_a")
     _check_positive(prior_b, "prior_b")
     ones, n = _counts(x, running)
-    return BetaPosterior(a=prior_a + ones, b=prior_b + n - ones, ml=ones / n)
-
-
-@dataclass(frozen=True)
-class GaussianPosterior:
-    r"""A Gaussian posterior :math:`\mathcal{N}(\mu; m, v)` over a mean, with the ML estimate.
-
-    ``mean`` is the posterior mean :math:`m`, which is also its mode (the MAP
-    estimate); ``var`` the posterior variance :math:`v`; ``ml`` the
-    maximum-likelihood estimate (the sample mean). Made by :func:`gaussian_mean_posterior`.
-
-    Example:
-        >>> post = GaussianPosterior(mean=torch.tensor(2.0), var=torch.tensor(0.25), ml=torch.tensor(3.0))
-        >>> post.mode.item(), post.std.item()
-        (2.0, 0.5)
-    """
-
-    mean: Tensor
-    var: Tensor
-    ml: Tensor
-
-    @property
-    def mode(self) -> Tensor:
-        """Posterior mode = the MAP estimate; equal to the mean for a Gaussian."""
-        return self.mean
-
-    @property
-    def std(self) -> Tensor:
-        """Posterior standard deviation."""
-        return self.var.sqrt()
-
-    def interval(self, mass: float = 0.95) -> tuple[Tensor, Tensor]:
-        """Central credible interval holding ``mass`` of the posterior."""
-        _check_mass(mass)
-        z = math.sqrt(2) * torch.special.erfinv(torch.tensor(mass, dtype=self.mean.dtype))
-        return self.mean - z * self.std, self.mean + z * self.std
+    return Beta(prior_a + ones, prior_b + n - ones)
 
 
 def gaussian_mean_posterior(
     x: Tensor, noise_std: float, prior_mean: float = 0.0, prior_std: float = 1.0, running: bool = False
-) -> GaussianPosterior:
+) -> Normal:
     r"""Exact posterior over the mean μ of Gaussian data with known noise standard deviation.
 
     Implements Bayesian inference (section 1.6.3) for the i.i.d. likelihood (1.10) of
@@ -192,10 +139,16 @@ def gaussian_mean_posterior(
         prior_mean, prior_std: :math:`m_0` and :math:`s_0` of the prior.
         running: if True, return the posterior after each of the first ``1 … N`` points.
 
+    Returns:
+        A ``torch.distributions.Normal`` in ``x``'s dtype and on its device, whose
+        ``mean`` is also its ``mode`` (the MAP estimate); :func:`credible_interval`.
+        The maximum-likelihood estimate is the sample mean of ``x``
+        (:func:`vae_lib.estimators.running_mean` if running).
+
     Example:
         >>> post = gaussian_mean_posterior(torch.tensor([2.0, 4.0]), noise_std=1.0, prior_mean=0.0, prior_std=1.0)
-        >>> post.mean.item(), round(post.var.item(), 4), post.ml.item()
-        (2.0, 0.3333, 3.0)
+        >>> post.mean.item(), round(post.variance.item(), 4)
+        (2.0, 0.3333)
     """
     x = _data_tensor(x, "x")
     _check_positive(noise_std, "noise_std")
@@ -205,7 +158,7 @@ def gaussian_mean_posterior(
     total, n = _counts(x, running)
     precision = 1 / prior_std**2 + n / noise_std**2
     mean = (prior_mean / prior_std**2 + total / noise_std**2) / precision
-    return GaussianPosterior(mean=mean, var=1 / precision, ml=total / n)
+    return Normal(mean, precision.rsqrt())
 
 
 def gaussian_log_prior(params: Iterable[Tensor], prior_std: float) -> Tensor:
@@ -221,10 +174,13 @@ def gaussian_log_prior(params: Iterable[Tensor], prior_std: float) -> Tensor:
         tensor(-2.7568)
     """
     _check_positive(prior_std, "prior_std")
-    flat = [torch.as_tensor(p).flatten() for p in params]
-    if not flat or sum(p.numel() for p in flat) == 0:
+    params = list(params)
+    if not params:
         raise ValueError("params is empty: the prior needs at least one parameter")
-    theta = torch.cat(flat)
+    flat = common_float(**{f"params[{i}]": p for i, p in enumerate(params)})
+    theta = torch.cat([p.flatten() for p in flat])
+    if theta.numel() == 0:
+        raise ValueError("params is empty: the prior needs at least one parameter")
     check_finite(theta, "params")
     log_var = torch.full_like(theta, 2 * math.log(prior_std))
     return gaussian_diag_log_prob(theta, torch.zeros_like(theta), log_var)
@@ -281,7 +237,7 @@ def all_minibatch_means(values: Tensor, batch_size: int) -> Tensor:
         raise ValueError(
             f"comb({n}, {batch_size}) = {count} minibatches is more than {MAX_MINIBATCHES}; use a smaller dataset"
         )
-    index = torch.tensor(list(itertools.combinations(range(n), batch_size)), dtype=torch.long)
+    index = torch.tensor(list(itertools.combinations(range(n), batch_size)), dtype=torch.long, device=values.device)
     return values[index].mean(1)
 
 

@@ -2,7 +2,7 @@ r"""Latent-variable models whose marginal (1.13) and posterior (1.19) are exact.
 
 * :class:`MixtureOfGaussians` — discrete :math:`z \in \{1,\dots,K\}`: the integral
   (1.13) is a sum of :math:`K` Gaussians, computed with ``logsumexp``; the
-  posterior (1.19) is the vector of *responsibilities*; fitted by EM.
+  posterior (1.19) is the categorical distribution of the *responsibilities*; fitted by EM.
 * :class:`LinearGaussian` — continuous :math:`\mathbf{z} \sim \mathcal{N}(0, \mathbf{I})`
   and :math:`\mathbf{x}\mid\mathbf{z} \sim \mathcal{N}(\mathbf{W}\mathbf{z} + \boldsymbol{\mu}, \boldsymbol{\Psi})`
   (probabilistic PCA when :math:`\boldsymbol{\Psi} = \sigma^2\mathbf{I}`, factor
@@ -10,49 +10,53 @@ r"""Latent-variable models whose marginal (1.13) and posterior (1.19) are exact.
   marginal is the single Gaussian :math:`\mathcal{N}(\boldsymbol{\mu}, \mathbf{W}\mathbf{W}^\top + \boldsymbol{\Psi})`.
 
 These are the models where (1.13) is easy; :mod:`vae_lib.estimators` handles the
-DLVM, where it is not. Both classes are immutable: fitting returns a new model.
+DLVM, where it is not. Both classes follow one fitting convention (shared with
+:mod:`vae_lib.classifiers`): build a model from its parameters, or from its size
+alone, and ``fit(x)`` estimates the parameters in place and returns the model,
+with the mean log-likelihood of every iteration in ``history_``. Posteriors are
+``torch.distributions`` objects. Log-densities are differentiable in the data and
+in the parameters (build the model from tensors that require gradients), so a
+model can also be fitted by gradient ascent.
 """
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from torch import Tensor
+from torch.distributions import Categorical, MultivariateNormal
 
-from vae_lib.checks import as_float_tensor, check_finite, check_positive_int
+from vae_lib.checks import as_float_tensor, check_finite, check_positive_int, common_float, generator_device, randn
 from vae_lib.likelihood import LOG_2PI, cholesky
 
 _BLOCK_ELEMENTS = 2**17  # entries of the whitened block in MixtureOfGaussians.log_joint (1 MB in float64)
 
 
-def _as_points(x: object, dim: int, dtype: torch.dtype, name: str = "x") -> Tensor:
-    """``x`` as a finite tensor of shape ``(..., dim)`` in ``dtype``, or a ``ValueError`` naming it."""
-    x = as_float_tensor(x, name)
+def _as_points(x: object, dim: int, like: Tensor, name: str = "x") -> Tensor:
+    """``x`` as a finite tensor of shape ``(..., dim)`` in ``like``'s dtype and device, or a ``ValueError`` naming it."""
+    x = as_float_tensor(x, name, like=like)
     if x.dim() == 0 or x.shape[-1] != dim:
         raise ValueError(f"{name} must have shape (..., {dim}) (one data point per row), got {tuple(x.shape)}")
     check_finite(x, name)
-    return x.to(dtype)
+    return x
 
 
 def _as_parameters(**named: object) -> list[Tensor]:
-    """Named parameters as finite floating tensors of one common dtype (the widest given)."""
-    tensors = {name: as_float_tensor(value, name) for name, value in named.items()}
-    dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors.values()))
-    for name, tensor in tensors.items():
+    """Named parameters as finite floating tensors of one dtype and device (see :func:`vae_lib.checks.common_float`)."""
+    tensors = common_float(**named)
+    for name, tensor in zip(named, tensors, strict=True):
         check_finite(tensor, name)
-    return [tensor.to(dtype) for tensor in tensors.values()]
+    return tensors
 
 
-def _as_data_matrix(x: object, min_rows: int) -> Tensor:
-    """Training data as a float64 ``(N, D)`` matrix with at least ``min_rows`` rows."""
-    x = as_float_tensor(x, "x")
+def _as_data_matrix(x: object, min_rows: int, like: Tensor | None) -> Tensor:
+    """Training data as a finite ``(N, D)`` matrix with at least ``min_rows`` rows (in ``like``'s dtype, if given)."""
+    x = as_float_tensor(x, "x", like=like)
     if x.dim() != 2:
         raise ValueError(f"x must be a data matrix of shape (N, D), got {tuple(x.shape)}")
     if x.shape[0] < min_rows:
         raise ValueError(f"x needs at least {min_rows} rows (data points) to fit this model, got {x.shape[0]}")
     check_finite(x, "x")
-    return x.to(torch.float64)
+    return x
 
 
 def _m_step(x: Tensor, resp: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -66,14 +70,33 @@ def _m_step(x: Tensor, resp: Tensor) -> tuple[Tensor, Tensor, Tensor]:
 
 def _kmeans_plus_plus(x: Tensor, n_centres: int, generator: torch.Generator | None) -> Tensor:
     """k-means++ seeding: each next centre is a data point drawn with probability ∝ squared distance to the nearest centre so far."""
-    centres = x[torch.randint(x.shape[0], (1,), generator=generator)]
+    device = generator_device(generator, x.device)
+    centres = x[torch.randint(x.shape[0], (1,), generator=generator, device=device).to(x.device)]
     sq_dist = torch.cdist(x, centres).squeeze(-1).square()
     for _ in range(n_centres - 1):
         weights = sq_dist if sq_dist.sum() > 0 else torch.ones_like(sq_dist)
-        new = x[torch.multinomial(weights, 1, generator=generator)]
+        new = x[torch.multinomial(weights.to(device), 1, generator=generator).to(x.device)]
         centres = torch.cat([centres, new])
         sq_dist = torch.minimum(sq_dist, torch.cdist(x, new).squeeze(-1).square())
     return centres
+
+
+def _from_parameters(parameters: dict[str, object], size_name: str, size: int | None) -> bool:
+    """True if a model is built from all its ``parameters``, False if from its size alone (to be fitted)."""
+    given = [value is not None for value in parameters.values()]
+    names = ", ".join(parameters)
+    if all(given):
+        return True
+    if any(given):
+        raise ValueError(f"{names} go together: give all of them (or only {size_name})")
+    if size is None:
+        raise ValueError(f"give {names}, or {size_name} for a model to fit")
+    check_positive_int(size, size_name)
+    return False
+
+
+def _unfitted(name: str, parameters: str) -> ValueError:
+    return ValueError(f"this {name} has no parameters yet: call fit(x) first, or build it from {parameters}")
 
 
 class MixtureOfGaussians:
@@ -86,26 +109,60 @@ class MixtureOfGaussians:
 
     Implements (1.13) with a discrete :math:`z` (the integral is a sum) and the
     posterior (1.19) in closed form. All :math:`K` Cholesky factors are computed
-    once, at construction; :meth:`log_joint` then evaluates every component for
-    every point with one matrix product (no loop over components or points).
+    once, when the parameters are set; :meth:`log_joint` then evaluates every
+    component for every point with one matrix product (no loop over components
+    or points). Everything is computed in the parameters' dtype and on their
+    device; data must share them.
+
+    Build it from its parameters, or from ``n_components`` alone and :meth:`fit` it;
+    the remaining arguments are the settings of :meth:`fit`.
 
     Args:
         weights: mixing proportions :math:`\pi_k`, shape ``(K,)``, positive, summing to 1.
         means: :math:`\boldsymbol{\mu}_k`, shape ``(K, D)``.
         covariances: :math:`\boldsymbol{\Sigma}_k`, shape ``(K, D, D)``, symmetric positive definite.
+        n_components: :math:`K`, for a model without parameters yet (to be fitted).
+        n_iter: maximum number of EM iterations.
+        tol: EM stops when the mean log-likelihood rises by less than this.
+        reg_covar: :math:`\epsilon` added to every covariance's diagonal in EM (as in scikit-learn).
+        generator: random source of EM's default initialisation.
 
     Example:
         >>> mog = MixtureOfGaussians([0.5, 0.5], [[-1.0], [1.0]], [[[1.0]], [[1.0]]])
         >>> mog.log_marginal(torch.tensor([[0.0]]))
         tensor([-1.4189])
-        >>> mog.posterior(torch.tensor([[0.0], [5.0]]))
+        >>> mog.posterior(torch.tensor([[0.0], [5.0]])).probs
         tensor([[5.0000e-01, 5.0000e-01],
                 [4.5398e-05, 9.9995e-01]])
     """
 
-    def __init__(self, weights: object, means: object, covariances: object) -> None:
+    def __init__(
+        self,
+        weights: object = None,
+        means: object = None,
+        covariances: object = None,
+        *,
+        n_components: int | None = None,
+        n_iter: int = 100,
+        tol: float = 1e-6,
+        reg_covar: float = 1e-6,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        check_positive_int(n_iter, "n_iter")
+        if not reg_covar >= 0:
+            raise ValueError(f"reg_covar must be >= 0, got {reg_covar}")
+        self.n_iter, self.tol, self.reg_covar, self.generator = n_iter, tol, reg_covar, generator
+        parameters = {"weights": weights, "means": means, "covariances": covariances}
+        if not _from_parameters(parameters, "n_components", n_components):
+            self.n_components, self.dim = n_components, None
+            self.weights = self.means = self.covariances = None
+            return
+        self._set_parameters(weights, means, covariances)
+        if n_components not in (None, self.n_components):
+            raise ValueError(f"n_components={n_components} but weights has {self.n_components} entries")
+
+    def _set_parameters(self, weights: object, means: object, covariances: object) -> None:
         weights, means, covariances = _as_parameters(weights=weights, means=means, covariances=covariances)
-        dtype = weights.dtype
         if weights.dim() != 1 or weights.numel() == 0:
             raise ValueError(f"weights must have shape (K,) with K >= 1, got {tuple(weights.shape)}")
         n_components = weights.shape[0]
@@ -125,7 +182,7 @@ class MixtureOfGaussians:
         self.n_components, self.dim = n_components, dim
         # Whitening maps x -> L_k^{-1}(x - mu_k) for all k at once: x @ A + b, where
         # A stacks the K matrices L_k^{-T} side by side (D, K*D) and b the -L_k^{-1} mu_k.
-        eye = torch.eye(dim, dtype=dtype).expand(n_components, dim, dim)
+        eye = torch.eye(dim, dtype=weights.dtype, device=weights.device).expand(n_components, dim, dim)
         inv_chol_t = torch.linalg.solve_triangular(chol, eye, upper=False).transpose(-1, -2)
         self._whiten = inv_chol_t.permute(1, 0, 2).reshape(dim, n_components * dim)
         self._shift = -(means.unsqueeze(1) @ inv_chol_t).reshape(n_components * dim)
@@ -133,30 +190,46 @@ class MixtureOfGaussians:
         half_log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
         self._log_norm = torch.log(weights) - half_log_det - 0.5 * dim * LOG_2PI
 
+    def _parameters(self) -> Tensor:
+        if self.weights is None:
+            raise _unfitted("MixtureOfGaussians", "weights, means and covariances")
+        return self.weights
+
     def log_joint(self, x: object) -> Tensor:
         r""":math:`\log p(\mathbf{x}, z=k) = \log\pi_k + \log\mathcal{N}(\mathbf{x}; \boldsymbol{\mu}_k, \boldsymbol{\Sigma}_k)`, shape ``(..., K)``.
 
         The joint (1.14) for every component :math:`k`: one ``(rows, D) @ (D, K·D)``
         product whitens a block of points for all components at once. Blocks of
         rows keep that ``(rows, K·D)`` intermediate cache-sized (about 1 MB);
-        within a block everything is vectorised.
+        within a block everything is vectorised. Differentiable in ``x`` and in the parameters.
         """
-        x = _as_points(x, self.dim, self.weights.dtype)
+        x = _as_points(x, self.dim, self._parameters())
         flat = x.reshape(-1, self.dim)
-        out = torch.empty(flat.shape[0], self.n_components, dtype=flat.dtype)
         rows = max(1, _BLOCK_ELEMENTS // (self.n_components * self.dim))
-        for start in range(0, flat.shape[0], rows):
-            white = torch.addmm(self._shift, flat[start : start + rows], self._whiten)
-            torch.linalg.vector_norm(white.view(-1, self.n_components, self.dim), dim=-1, out=out[start : start + rows])
-        return out.square_().mul_(-0.5).add_(self._log_norm).reshape(*x.shape[:-1], self.n_components)
+        norms = torch.cat(
+            [
+                torch.linalg.vector_norm(
+                    torch.addmm(self._shift, flat[start : start + rows], self._whiten).view(
+                        -1, self.n_components, self.dim
+                    ),
+                    dim=-1,
+                )
+                for start in range(0, flat.shape[0], rows)
+            ]
+        )
+        return norms.square().mul_(-0.5).add_(self._log_norm).reshape(*x.shape[:-1], self.n_components)
 
     def log_marginal(self, x: object) -> Tensor:
         r""":math:`\log p(\mathbf{x}) = \log\sum_k p(\mathbf{x}, z=k)` (1.13), via ``logsumexp``; shape ``(...)``."""
         return torch.logsumexp(self.log_joint(x), dim=-1)
 
-    def posterior(self, x: object) -> Tensor:
-        r"""Responsibilities :math:`p(z=k\mid\mathbf{x}) = p(\mathbf{x}, z=k) / p(\mathbf{x})` (1.19), shape ``(..., K)``; rows sum to 1."""
-        return torch.softmax(self.log_joint(x), dim=-1)
+    def posterior(self, x: object) -> Categorical:
+        r"""The posterior (1.19) over the component, :math:`p(z=k\mid\mathbf{x}) = p(\mathbf{x}, z=k) / p(\mathbf{x})`.
+
+        A ``torch.distributions.Categorical`` with batch shape ``(...)``: its
+        ``probs`` (shape ``(..., K)``, rows summing to 1) are the responsibilities.
+        """
+        return Categorical(logits=self.log_joint(x))
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
@@ -165,23 +238,15 @@ class MixtureOfGaussians:
         Returns ``(x, z)`` with shapes ``(n, D)`` and ``(n,)`` (integer component labels).
         """
         check_positive_int(n, "n")
-        z = torch.multinomial(self.weights, n, replacement=True, generator=generator)
-        eps = torch.randn(n, self.dim, 1, generator=generator, dtype=self.weights.dtype)
+        weights = self._parameters()
+        device = generator_device(generator, weights.device)
+        z = torch.multinomial(weights.to(device), n, replacement=True, generator=generator).to(weights.device)
+        eps = randn((n, self.dim, 1), weights, generator)
         return self.means[z] + (self._chol[z] @ eps).squeeze(-1), z
 
-    @classmethod
-    def fit(
-        cls,
-        x: object,
-        n_components: int,
-        *,
-        n_iter: int = 100,
-        tol: float = 1e-6,
-        reg_covar: float = 1e-6,
-        init: MixtureOfGaussians | None = None,
-        generator: torch.Generator | None = None,
-    ) -> tuple[MixtureOfGaussians, list[float]]:
-        r"""Maximum likelihood by expectation–maximisation (EM; Dempster, Laird & Rubin, 1977).
+    @torch.no_grad()
+    def fit(self, x: object) -> MixtureOfGaussians:
+        r"""Maximum likelihood by expectation–maximisation (EM; Dempster, Laird & Rubin, 1977); returns ``self``.
 
         E-step: responsibilities :math:`r_{nk} = p(z=k\mid\mathbf{x}_n)` (1.19).
         M-step: :math:`N_k = \sum_n r_{nk}`, :math:`\pi_k = N_k/N`,
@@ -189,58 +254,52 @@ class MixtureOfGaussians:
         :math:`\boldsymbol{\Sigma}_k = \sum_n r_{nk}(\mathbf{x}_n-\boldsymbol{\mu}_k)(\mathbf{x}_n-\boldsymbol{\mu}_k)^\top / N_k + \epsilon\mathbf{I}`.
         Each iteration cannot lower the log-likelihood (exactly so for
         ``reg_covar=0``; with :math:`\epsilon > 0` it is the penalised
-        likelihood that never falls). Runs in float64.
+        likelihood that never falls). The iterations run in float64 on ``x``'s
+        device; the fitted parameters come back in ``x``'s dtype.
 
-        Args:
-            x: data, shape ``(N, D)``.
-            n_components: :math:`K`.
-            n_iter: maximum number of EM iterations.
-            tol: stop when the mean log-likelihood rises by less than this.
-            reg_covar: :math:`\epsilon` added to every covariance's diagonal (as in scikit-learn).
-            init: starting parameters; by default k-means++ picks :math:`K` data points as
-                centres, every point is assigned to its nearest centre, and each
-                component starts from its cluster's mean and share of the data, with
-                the pooled within-cluster covariance.
-            generator: random source of the default initialisation.
+        EM starts from the model's current parameters if it has any (``x`` must
+        then share their dtype and device); otherwise k-means++ picks :math:`K`
+        data points as centres, every point is assigned to its nearest centre, and
+        each component starts from its cluster's mean and share of the data, with
+        the pooled within-cluster covariance.
 
-        Returns:
-            ``(model, history)``: the fitted mixture and the mean log-likelihood
-            :math:`\frac1N\sum_n \log p(\mathbf{x}_n)` at the initial parameters and after every iteration.
+        The settings (``n_iter``, ``tol``, ``reg_covar``, ``generator``) are the
+        constructor's. Sets ``history_``: the mean log-likelihood :math:`\frac1N\sum_n \log p(\mathbf{x}_n)`
+        at the initial parameters and after every iteration.
 
         Example:
             >>> g = torch.Generator().manual_seed(0)
             >>> x = torch.cat([torch.randn(100, 1, generator=g) - 3, torch.randn(100, 1, generator=g) + 3])
-            >>> mog, history = MixtureOfGaussians.fit(x, 2, generator=g)
-            >>> sorted(round(m) for m in mog.means.flatten().tolist()), history[-1] > history[0]
+            >>> mog = MixtureOfGaussians(n_components=2, generator=g).fit(x)
+            >>> sorted(round(m) for m in mog.means.flatten().tolist()), mog.history_[-1] > mog.history_[0]
             ([-3, 3], True)
         """
-        check_positive_int(n_components, "n_components")
-        check_positive_int(n_iter, "n_iter")
-        if reg_covar < 0:
-            raise ValueError(f"reg_covar must be >= 0, got {reg_covar}")
-        x = _as_data_matrix(x, n_components)
-        dim = x.shape[1]
-        if init is None:
-            nearest = torch.cdist(x, _kmeans_plus_plus(x, n_components, generator)).argmin(-1)
-            weights, means, covs = _m_step(x, torch.nn.functional.one_hot(nearest, n_components).to(x.dtype))
-            pooled = (weights[:, None, None] * covs).sum(0) + reg_covar * torch.eye(dim, dtype=x.dtype)
-            init = cls(weights, means, pooled.expand(n_components, dim, dim))
-        elif init.n_components != n_components or init.dim != dim:
-            raise ValueError(
-                f"init has {init.n_components} components in {init.dim} dimensions, expected {n_components} in {dim}"
-            )
-        model = cls(init.weights.to(x.dtype), init.means.to(x.dtype), init.covariances.to(x.dtype))
-        log_joint = model.log_joint(x)
+        x = _as_data_matrix(x, self.n_components, self.weights)
+        reg_covar = self.reg_covar
+        dtype, data = x.dtype, x.double()
+        dim = data.shape[1]
+        eye = torch.eye(dim, dtype=data.dtype, device=data.device)
+        if self.weights is None:
+            nearest = torch.cdist(data, _kmeans_plus_plus(data, self.n_components, self.generator)).argmin(-1)
+            weights, means, covs = _m_step(data, torch.nn.functional.one_hot(nearest, self.n_components).to(data.dtype))
+            pooled = (weights[:, None, None] * covs).sum(0) + reg_covar * eye
+            model = MixtureOfGaussians(weights, means, pooled.expand(self.n_components, dim, dim))
+        elif self.dim != dim:
+            raise ValueError(f"x has {dim} columns but the mixture is {self.dim}-dimensional")
+        else:
+            model = MixtureOfGaussians(self.weights.double(), self.means.double(), self.covariances.double())
+        log_joint = model.log_joint(data)
         history = [torch.logsumexp(log_joint, -1).mean().item()]
-        eye = torch.eye(dim, dtype=x.dtype)
-        for _ in range(n_iter):
-            weights, means, covs = _m_step(x, torch.softmax(log_joint, dim=-1))
-            model = cls(weights, means, covs + reg_covar * eye)
-            log_joint = model.log_joint(x)
+        for _ in range(self.n_iter):
+            weights, means, covs = _m_step(data, torch.softmax(log_joint, dim=-1))
+            model = MixtureOfGaussians(weights, means, covs + reg_covar * eye)
+            log_joint = model.log_joint(data)
             history.append(torch.logsumexp(log_joint, -1).mean().item())
-            if history[-1] - history[-2] < tol:
+            if history[-1] - history[-2] < self.tol:
                 break
-        return model, history
+        self._set_parameters(*(t.to(dtype) for t in (model.weights, model.means, model.covariances)))
+        self.history_ = history
+        return self
 
 
 class LinearGaussian:
@@ -259,27 +318,70 @@ class LinearGaussian:
     :math:`\mathcal{N}(\mathbf{M}^{-1}\mathbf{W}^\top\boldsymbol{\Psi}^{-1}(\mathbf{x}-\boldsymbol{\mu}), \mathbf{M}^{-1})`
     with :math:`\mathbf{M} = \mathbf{I}_k + \mathbf{W}^\top\boldsymbol{\Psi}^{-1}\mathbf{W}`
     (Tipping & Bishop, 1999). Only the :math:`k\times k` matrix :math:`\mathbf{M}` is
-    factorised (Woodbury identity and matrix-determinant lemma), once, at construction.
+    factorised (Woodbury identity and matrix-determinant lemma), once, when the
+    parameters are set. Everything is computed in the parameters' dtype and on
+    their device; data must share them.
+
+    Build it from its parameters, or from ``n_latent`` alone and :meth:`fit` it;
+    the remaining arguments are the settings of :meth:`fit`.
 
     Args:
         weight: loadings :math:`\mathbf{W}`, shape ``(D, k)``.
         mean: :math:`\boldsymbol{\mu}`, shape ``(D,)``.
         noise_variance: :math:`\psi_j > 0`, shape ``(D,)``, or one number
             :math:`\sigma^2` for every dimension (probabilistic PCA).
+        n_latent: :math:`k`, for a model without parameters yet (to be fitted).
+        noise: ``"isotropic"`` (:math:`\boldsymbol{\Psi} = \sigma^2\mathbf{I}`,
+            probabilistic PCA) or ``"diagonal"`` (factor analysis): what
+            :meth:`fit` estimates. By default ``"diagonal"`` if ``noise_variance``
+            has one entry per dimension, else ``"isotropic"``.
+        n_iter: maximum number of EM iterations (factor analysis).
+        tol: EM stops when the mean log-likelihood rises by less than this (factor analysis).
+        min_noise_variance: floor on every :math:`\psi_j` in EM (factor analysis; a
+            pixel that never varies would otherwise drive its :math:`\psi_j` to 0).
 
     Example:
         >>> model = LinearGaussian([[1.0], [1.0]], [0.0, 0.0], 1.0)
         >>> model.marginal_covariance()
         tensor([[2., 1.],
                 [1., 2.]])
-        >>> mean, cov = model.posterior(torch.tensor([[1.0, 1.0]]))
-        >>> mean, cov
-        (tensor([[0.6667]]), tensor([[0.3333]]))
+        >>> posterior = model.posterior(torch.tensor([[1.0, 1.0]]))
+        >>> posterior.mean, posterior.covariance_matrix
+        (tensor([[0.6667]]), tensor([[[0.3333]]]))
     """
 
-    def __init__(self, weight: object, mean: object, noise_variance: object) -> None:
+    def __init__(
+        self,
+        weight: object = None,
+        mean: object = None,
+        noise_variance: object = None,
+        *,
+        n_latent: int | None = None,
+        noise: str | None = None,
+        n_iter: int = 1000,
+        tol: float = 1e-8,
+        min_noise_variance: float = 1e-6,
+    ) -> None:
+        if noise not in (None, "isotropic", "diagonal"):
+            raise ValueError(f"noise must be 'isotropic' or 'diagonal', got {noise!r}")
+        check_positive_int(n_iter, "n_iter")
+        if not min_noise_variance > 0:
+            raise ValueError(f"min_noise_variance must be > 0, got {min_noise_variance}")
+        self.n_iter, self.tol, self.min_noise_variance = n_iter, tol, min_noise_variance
+        if not _from_parameters(
+            {"weight": weight, "mean": mean, "noise_variance": noise_variance}, "n_latent", n_latent
+        ):
+            self.n_latent, self.dim, self.noise = n_latent, None, noise or "isotropic"
+            self.weight = self.mean = self.noise_variance = None
+            return
+        one_number = as_float_tensor(noise_variance, "noise_variance").numel() == 1
+        self.noise = noise or ("isotropic" if one_number else "diagonal")
+        self._set_parameters(weight, mean, noise_variance)
+        if n_latent not in (None, self.n_latent):
+            raise ValueError(f"n_latent={n_latent} but weight has {self.n_latent} columns")
+
+    def _set_parameters(self, weight: object, mean: object, noise_variance: object) -> None:
         weight, mean, noise_variance = _as_parameters(weight=weight, mean=mean, noise_variance=noise_variance)
-        dtype = weight.dtype
         if weight.dim() != 2 or weight.numel() == 0:
             raise ValueError(f"weight must have shape (D, k) with D, k >= 1, got {tuple(weight.shape)}")
         dim, n_latent = weight.shape
@@ -297,8 +399,9 @@ class LinearGaussian:
         self.noise_variance = noise_variance.expand(dim).clone()
         self.dim, self.n_latent = dim, n_latent
         scaled = weight / self.noise_variance[:, None]  # Ψ⁻¹W
-        self._chol_m = cholesky(torch.eye(n_latent, dtype=dtype) + weight.T @ scaled, "I + WᵀΨ⁻¹W")
-        self._post_cov = torch.cholesky_inverse(self._chol_m)
+        eye = torch.eye(n_latent, dtype=weight.dtype, device=weight.device)
+        self._chol_m = cholesky(eye + weight.T @ scaled, "I + WᵀΨ⁻¹W")
+        self._post_scale_tril = torch.linalg.cholesky(torch.cholesky_inverse(self._chol_m))  # of M⁻¹
         self._post_proj = torch.cholesky_solve(scaled.T, self._chol_m)  # M⁻¹WᵀΨ⁻¹, shape (k, D)
         log_noise = torch.log(self.noise_variance).sum()
         self._log_det = 2 * torch.log(torch.diagonal(self._chol_m)).sum() + log_noise  # log|C| = log|M| + Σ log ψ
@@ -314,7 +417,13 @@ class LinearGaussian:
 
     def marginal_covariance(self) -> Tensor:
         r""":math:`\mathbf{C} = \mathbf{W}\mathbf{W}^\top + \boldsymbol{\Psi}`, shape ``(D, D)``: :math:`p(\mathbf{x}) = \mathcal{N}(\boldsymbol{\mu}, \mathbf{C})`."""
+        self._parameters()
         return self.weight @ self.weight.T + torch.diag(self.noise_variance)
+
+    def _parameters(self) -> Tensor:
+        if self.weight is None:
+            raise _unfitted("LinearGaussian", "weight, mean and noise_variance")
+        return self.weight
 
     def _mahalanobis(self, x: object) -> tuple[Tensor, Tensor]:
         r""":math:`(\mathbf{x}-\boldsymbol{\mu})^\top\mathbf{C}^{-1}(\mathbf{x}-\boldsymbol{\mu})` and the posterior mean :math:`\mathbf{m}`.
@@ -324,7 +433,7 @@ class LinearGaussian:
         nothing cancels even when :math:`\boldsymbol{\Psi}` is tiny (the Woodbury
         form :math:`\mathbf{r}^\top\boldsymbol{\Psi}^{-1}\mathbf{r} - \dots` would subtract huge numbers).
         """
-        u = torch.addcmul(self._shift, _as_points(x, self.dim, self.weight.dtype), self._inv_sd)
+        u = torch.addcmul(self._shift, _as_points(x, self.dim, self._parameters()), self._inv_sd)
         m = u @ self._to_mean
         residual = torch.addmm(u.reshape(-1, self.dim), m.reshape(-1, self.n_latent), self._from_mean, alpha=-1)
         residual = residual.reshape(u.shape)
@@ -358,18 +467,19 @@ class LinearGaussian:
         sample after an :math:`O(Dk)` step per data point.
         """
         maha, m = self._mahalanobis(x)
-        z = _as_points(z, self.n_latent, self.weight.dtype, "z")
+        z = _as_points(z, self.n_latent, self.weight, "z")
         quad = ((z - m) @ self._chol_m).square().sum(-1)  # (z - m)ᵀ M (z - m), M = L Lᵀ
         return -0.5 * (quad + maha + self._log_norm_joint)
 
-    def posterior(self, x: object) -> tuple[Tensor, Tensor]:
+    def posterior(self, x: object) -> MultivariateNormal:
         r"""Exact posterior (1.19) :math:`p(\mathbf{z}\mid\mathbf{x}) = \mathcal{N}(\mathbf{M}^{-1}\mathbf{W}^\top\boldsymbol{\Psi}^{-1}(\mathbf{x}-\boldsymbol{\mu}), \mathbf{M}^{-1})`.
 
-        Returns ``(mean, cov)``: means of shape ``(..., k)`` and the covariance
-        ``(k, k)``, which is the same for every :math:`\mathbf{x}`.
+        A ``torch.distributions.MultivariateNormal`` with batch shape ``(...)``
+        for ``x`` of shape ``(..., D)``: ``mean`` has shape ``(..., k)``; the
+        covariance :math:`\mathbf{M}^{-1}` is the same for every :math:`\mathbf{x}`.
         """
-        r = _as_points(x, self.dim, self.weight.dtype) - self.mean
-        return r @ self._post_proj.T, self._post_cov
+        r = _as_points(x, self.dim, self._parameters()) - self.mean
+        return MultivariateNormal(r @ self._post_proj.T, scale_tril=self._post_scale_tril)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
@@ -378,9 +488,9 @@ class LinearGaussian:
         Returns ``(x, z)`` with shapes ``(n, D)`` and ``(n, k)``.
         """
         check_positive_int(n, "n")
-        dtype = self.weight.dtype
-        z = torch.randn(n, self.n_latent, generator=generator, dtype=dtype)
-        eps = torch.randn(n, self.dim, generator=generator, dtype=dtype)
+        weight = self._parameters()
+        z = randn((n, self.n_latent), weight, generator)
+        eps = randn((n, self.dim), weight, generator)
         return z @ self.weight.T + self.mean + eps * self.noise_variance.sqrt(), z
 
     def _mean_log_likelihood(self, data_cov: Tensor) -> float:
@@ -388,99 +498,79 @@ class LinearGaussian:
         trace = (torch.diagonal(data_cov) / self.noise_variance).sum() - (self._b * (data_cov @ self._b)).sum()
         return (-0.5 * (self.dim * LOG_2PI + self._log_det + trace)).item()
 
-    @classmethod
-    def fit_ppca(cls, x: object, n_components: int) -> LinearGaussian:
-        r"""Maximum-likelihood probabilistic PCA in closed form (Tipping & Bishop, 1999).
+    @torch.no_grad()
+    def fit(self, x: object) -> LinearGaussian:
+        r"""Maximum likelihood: probabilistic PCA in closed form, or factor analysis by EM; returns ``self``.
 
-        With the eigen-decomposition of the data covariance
-        :math:`\mathbf{S} = \frac1N\sum_n(\mathbf{x}_n-\bar{\mathbf{x}})(\mathbf{x}_n-\bar{\mathbf{x}})^\top`
-        (eigenvalues :math:`\lambda_1\ge\dots\ge\lambda_D`):
-        :math:`\boldsymbol{\mu} = \bar{\mathbf{x}}`,
-        :math:`\sigma^2 = \frac{1}{D-k}\sum_{j>k}\lambda_j` (the variance the
-        :math:`k` components leave unexplained) and
-        :math:`\mathbf{W} = \mathbf{U}_k(\boldsymbol{\Lambda}_k - \sigma^2\mathbf{I})^{1/2}`.
-        Runs in float64.
+        With :math:`\mathbf{S}` the data covariance about :math:`\boldsymbol{\mu} = \bar{\mathbf{x}}`
+        (divisor :math:`N`, eigenvalues :math:`\lambda_1\ge\dots\ge\lambda_D`):
+
+        * ``noise="isotropic"`` (Tipping & Bishop, 1999):
+          :math:`\sigma^2 = \frac{1}{D-k}\sum_{j>k}\lambda_j` (the variance the :math:`k`
+          components leave unexplained) and
+          :math:`\mathbf{W} = \mathbf{U}_k(\boldsymbol{\Lambda}_k - \sigma^2\mathbf{I})^{1/2}`.
+        * ``noise="diagonal"``: with :math:`\mathbf{G} = \mathbf{M}^{-1}` the posterior
+          covariance, the E-step's expected statistics give the M-step updates
+          :math:`\mathbf{W} \leftarrow \mathbf{S}\boldsymbol{\Psi}^{-1}\mathbf{W}\mathbf{G}\,
+          (\mathbf{G} + \mathbf{G}\mathbf{W}^\top\boldsymbol{\Psi}^{-1}\mathbf{S}\boldsymbol{\Psi}^{-1}\mathbf{W}\mathbf{G})^{-1}`
+          and :math:`\boldsymbol{\Psi} \leftarrow \operatorname{diag}(\mathbf{S} - \mathbf{W}_\text{new}\mathbf{G}\mathbf{W}^\top\boldsymbol{\Psi}^{-1}\mathbf{S})`,
+          so each iteration costs :math:`O(D^2k)`, independent of :math:`N`. EM starts
+          from the model's current parameters if it has any (``x`` must then share
+          their dtype and device), otherwise from the probabilistic-PCA solution
+          with :math:`\boldsymbol{\Psi} = \operatorname{diag}(\mathbf{S})`.
+
+        Both run in float64 on ``x``'s device; the parameters come back in ``x``'s
+        dtype. ``x`` has shape ``(N, D)`` with :math:`D > k`; the EM settings
+        (``n_iter``, ``tol``, ``min_noise_variance``) are the constructor's. Sets ``history_``: the mean log-likelihood :math:`\frac1N\sum_n\log p(\mathbf{x}_n)`
+        at the initial parameters and after every EM iteration (never decreasing);
+        a single entry for the closed-form probabilistic PCA.
 
         Example:
             >>> x, _ = LinearGaussian([[2.0], [1.0], [0.0]], [0.0, 0.0, 0.0], 0.1).sample(
             ...     5000, generator=torch.Generator().manual_seed(0))
-            >>> model = LinearGaussian.fit_ppca(x, 1)
-            >>> round(abs(model.weight[0, 0].item()), 1), round(model.noise_variance[0].item(), 2)
+            >>> ppca = LinearGaussian(n_latent=1).fit(x)
+            >>> round(abs(ppca.weight[0, 0].item()), 1), round(ppca.noise_variance[0].item(), 2)
             (2.0, 0.1)
-        """
-        x = _as_data_matrix(x, 2)
-        n, dim = x.shape
-        check_positive_int(n_components, "n_components", upper=dim - 1)
-        mean = x.mean(0)
-        centred = x - mean
-        eigval, eigvec = torch.linalg.eigh(centred.T @ centred / n)
-        eigval, eigvec = eigval.flip(0), eigvec.flip(1)
-        noise = eigval[n_components:].mean().clamp_min(torch.finfo(x.dtype).tiny)
-        scale = (eigval[:n_components] - noise).clamp_min(0).sqrt()
-        return cls(eigvec[:, :n_components] * scale, mean, noise)
-
-    @classmethod
-    def fit_factor_analysis(
-        cls,
-        x: object,
-        n_components: int,
-        *,
-        n_iter: int = 1000,
-        tol: float = 1e-8,
-        min_noise_variance: float = 1e-6,
-    ) -> tuple[LinearGaussian, list[float]]:
-        r"""Maximum-likelihood factor analysis (diagonal :math:`\boldsymbol{\Psi}`) by EM.
-
-        With :math:`\mathbf{S}` the data covariance about
-        :math:`\boldsymbol{\mu} = \bar{\mathbf{x}}` and
-        :math:`\mathbf{G} = \mathbf{M}^{-1}` the posterior covariance, the E-step's
-        expected statistics give the M-step updates
-        :math:`\mathbf{W} \leftarrow \mathbf{S}\boldsymbol{\Psi}^{-1}\mathbf{W}\mathbf{G}\,
-        (\mathbf{G} + \mathbf{G}\mathbf{W}^\top\boldsymbol{\Psi}^{-1}\mathbf{S}\boldsymbol{\Psi}^{-1}\mathbf{W}\mathbf{G})^{-1}`
-        and :math:`\boldsymbol{\Psi} \leftarrow \operatorname{diag}(\mathbf{S} - \mathbf{W}_\text{new}\mathbf{G}\mathbf{W}^\top\boldsymbol{\Psi}^{-1}\mathbf{S})`,
-        so each iteration costs :math:`O(D^2k)`, independent of :math:`N`.
-        Starts from the probabilistic-PCA solution (:meth:`fit_ppca`) with
-        :math:`\boldsymbol{\Psi} = \operatorname{diag}(\mathbf{S})`. Runs in float64.
-
-        Args:
-            x: data, shape ``(N, D)``.
-            n_components: latent dimension :math:`k < D`.
-            n_iter: maximum number of EM iterations.
-            tol: stop when the mean log-likelihood rises by less than this.
-            min_noise_variance: floor on every :math:`\psi_j` (a pixel that never
-                varies would otherwise drive its :math:`\psi_j` to 0).
-
-        Returns:
-            ``(model, history)``: the fitted model and the mean log-likelihood at
-            the initial parameters and after every iteration (never decreasing).
-
-        Example:
             >>> x, _ = LinearGaussian([[2.0], [1.0], [1.0]], [0.0, 0.0, 0.0], [0.1, 0.5, 1.0]).sample(
             ...     5000, generator=torch.Generator().manual_seed(0))
-            >>> model, history = LinearGaussian.fit_factor_analysis(x, 1)
-            >>> [round(v, 1) for v in model.noise_variance.tolist()]
+            >>> fa = LinearGaussian(n_latent=1, noise="diagonal").fit(x)
+            >>> [round(v, 1) for v in fa.noise_variance.tolist()]
             [0.1, 0.5, 1.0]
         """
-        check_positive_int(n_iter, "n_iter")
-        if min_noise_variance <= 0:
-            raise ValueError(f"min_noise_variance must be > 0, got {min_noise_variance}")
-        x = _as_data_matrix(x, 2)
-        n, dim = x.shape
-        check_positive_int(n_components, "n_components", upper=dim - 1)
-        mean = x.mean(0)
-        centred = x - mean
+        x = _as_data_matrix(x, 2, self.weight)
+        dtype, data = x.dtype, x.double()
+        n, dim = data.shape
+        check_positive_int(self.n_latent, "n_latent", upper=dim - 1)
+        if self.dim is not None and self.dim != dim:
+            raise ValueError(f"x has {dim} columns but the model is {self.dim}-dimensional")
+        mean = data.mean(0)
+        centred = data - mean
         data_cov = centred.T @ centred / n
-        floor = torch.full((dim,), min_noise_variance, dtype=x.dtype)
-        model = cls(cls.fit_ppca(x, n_components).weight, mean, torch.diagonal(data_cov).maximum(floor))
-        history = [model._mean_log_likelihood(data_cov)]
-        for _ in range(n_iter):
-            g = model._post_cov
-            proj = data_cov @ model._post_proj.T  # S Ψ⁻¹ W G = (1/N) Σ (x-μ) E[z]ᵀ
-            second_moment = g + model._post_proj @ proj  # (1/N) Σ E[zzᵀ]
-            weight = torch.linalg.solve(second_moment, proj.T).T
-            noise = (torch.diagonal(data_cov) - (weight * proj).sum(-1)).maximum(floor)
-            model = cls(weight, mean, noise)
-            history.append(model._mean_log_likelihood(data_cov))
-            if history[-1] - history[-2] < tol:
-                break
-        return model, history
+        eigval, eigvec = torch.linalg.eigh(data_cov)
+        eigval, eigvec = eigval.flip(0), eigvec.flip(1)
+        k = self.n_latent
+        sigma2 = eigval[k:].mean().clamp_min(torch.finfo(data.dtype).tiny)
+        ppca_weight = eigvec[:, :k] * (eigval[:k] - sigma2).clamp_min(0).sqrt()
+        if self.noise == "isotropic":
+            model = LinearGaussian(ppca_weight, mean, sigma2)
+            history = [model._mean_log_likelihood(data_cov)]
+        else:
+            floor = torch.full((dim,), self.min_noise_variance, dtype=data.dtype, device=data.device)
+            if self.weight is None:
+                model = LinearGaussian(ppca_weight, mean, torch.diagonal(data_cov).maximum(floor))
+            else:
+                model = LinearGaussian(self.weight.double(), mean, self.noise_variance.double().maximum(floor))
+            history = [model._mean_log_likelihood(data_cov)]
+            for _ in range(self.n_iter):
+                proj = data_cov @ model._post_proj.T  # S Ψ⁻¹ W G = (1/N) Σ (x-μ) E[z]ᵀ
+                second_moment = torch.cholesky_inverse(model._chol_m) + model._post_proj @ proj  # (1/N) Σ E[zzᵀ]
+                weight = torch.linalg.solve(second_moment, proj.T).T
+                model = LinearGaussian(
+                    weight, mean, (torch.diagonal(data_cov) - (weight * proj).sum(-1)).maximum(floor)
+                )
+                history.append(model._mean_log_likelihood(data_cov))
+                if history[-1] - history[-2] < self.tol:
+                    break
+        self._set_parameters(*(t.to(dtype) for t in (model.weight, model.mean, model.noise_variance)))
+        self.history_ = history
+        return self
