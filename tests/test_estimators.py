@@ -7,22 +7,26 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy import integrate, special
+from scipy import integrate, special, stats
 from torch.distributions import Bernoulli, MultivariateNormal, Normal
 
 from vae_lib.estimators import (
     effective_sample_size,
     encoder_proposal,
     gaussian_proposal,
+    grid_kl_to_gaussian,
     grid_log_joint,
     grid_log_marginal,
     grid_log_posterior,
+    grid_posterior_moments,
     importance_log_marginal,
     latent_grid,
     log_importance_weights,
     log_mean_exp,
     naive_log_marginal,
     prior_proposal,
+    running_log_mean_exp,
+    running_mean,
 )
 from vae_lib.latent import LinearGaussian
 from vae_lib.models import DLVM, BernoulliDecoder, GaussianEncoder
@@ -138,7 +142,10 @@ def test_gaussian_proposal_per_point_covariances_and_sample_moments():
 def test_exact_posterior_proposal_has_zero_variance():
     model = linear_gaussian()
     x = data(model, 8)
-    proposal = gaussian_proposal(*model.posterior(x), generator=torch.Generator().manual_seed(0))
+    posterior = model.posterior(x)
+    proposal = gaussian_proposal(
+        posterior.mean, posterior.covariance_matrix, generator=torch.Generator().manual_seed(0)
+    )
     log_w = log_importance_weights(model.log_joint, x, proposal, 100)
     exact = exact_log_marginal(model, x)
     # log p(x, z) - log p(z|x) = log p(x) for *every* z: each single weight is exact.
@@ -154,8 +161,8 @@ def test_estimators_converge_to_exact_log_marginal(estimator):
     if estimator == "naive":
         proposal = prior_proposal(model.n_latent, gen)
     else:  # a deliberately imperfect proposal: the posterior, shifted and twice as wide
-        mean, cov = model.posterior(x)
-        proposal = gaussian_proposal(mean + 0.3, 2 * cov, gen)
+        posterior = model.posterior(x)
+        proposal = gaussian_proposal(posterior.mean + 0.3, 2 * posterior.covariance_matrix, gen)
     n_samples = 100_000
     log_w = log_importance_weights(model.log_joint, x, proposal, n_samples)
     estimate = log_mean_exp(log_w)
@@ -201,7 +208,8 @@ def test_chunked_importance_sampling_combines_chunks_exactly():
 def test_chunked_and_unchunked_agree_within_monte_carlo_error():
     model = linear_gaussian()
     x = data(model, 4)
-    mean, cov = model.posterior(x)
+    posterior = model.posterior(x)
+    mean, cov = posterior.mean, posterior.covariance_matrix
     kwargs = {"log_joint": model.log_joint, "x": x, "n_samples": 20_000}
     a = importance_log_marginal(proposal=gaussian_proposal(mean, 1.5 * cov, torch.Generator().manual_seed(0)), **kwargs)
     b = importance_log_marginal(
@@ -235,14 +243,82 @@ def test_grid_posterior_integrates_to_one_and_matches_exact_posterior():
     model = linear_gaussian(n_latent=2)
     x = data(model, 4)
     grid = latent_grid(2, limits=(-8.0, 8.0), n_points=201)
-    post = torch.exp(grid_log_posterior(model.log_joint, x, grid)) * math.exp(grid.log_cell_volume)  # (G, N) masses
+    log_post = grid_log_posterior(model.log_joint, x, grid)
+    post = torch.exp(log_post) * math.exp(grid.log_cell_volume)  # (G, N) masses
     torch.testing.assert_close(post.sum(0), torch.ones(4, dtype=DTYPE))
-    mean = post.T @ grid.points
-    centred = grid.points.unsqueeze(0) - mean.unsqueeze(1)  # (N, G, 2)
-    cov = (post.T.unsqueeze(-1) * centred).transpose(-1, -2) @ centred
+    mean, cov = grid_posterior_moments(log_post, grid)
     exact_mean, exact_cov = exact_posterior(model, x)
     torch.testing.assert_close(mean, exact_mean, atol=1e-8, rtol=0)
     torch.testing.assert_close(cov, exact_cov.expand(4, 2, 2), atol=1e-8, rtol=0)
+    # A Gaussian posterior is its own moment-matched Gaussian: KL 0 up to quadrature error.
+    torch.testing.assert_close(grid_kl_to_gaussian(log_post, grid), torch.zeros(4, dtype=DTYPE), atol=1e-8, rtol=0)
+
+
+def test_grid_kl_to_gaussian_of_a_bimodal_posterior_matches_scipy_quad():
+    """p(z|x) = ½N(-1, 0.5²) + ½N(1, 0.5²): KL(p ‖ N(0, 1.25)) = ½ log(2πe·1.25) − H(p), H(p) by quadrature."""
+    components = Normal(torch.tensor([-1.0, 1.0], dtype=DTYPE), torch.tensor([0.5, 0.5], dtype=DTYPE))
+
+    def log_joint(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:  # independent of x: the posterior is the mixture
+        return torch.logsumexp(components.log_prob(z) + math.log(0.5), -1) + 0 * x[..., 0]
+
+    grid = latent_grid(1, limits=(-6.0, 6.0), n_points=1201)
+    log_post = grid_log_posterior(log_joint, torch.zeros(2, 1, dtype=DTYPE), grid)
+    mean, cov = grid_posterior_moments(log_post, grid)
+    torch.testing.assert_close(mean, torch.zeros(2, 1, dtype=DTYPE), atol=1e-10, rtol=0)
+    torch.testing.assert_close(cov, torch.full((2, 1, 1), 1.25, dtype=DTYPE), atol=1e-8, rtol=0)
+
+    def density(z: float) -> float:
+        return 0.5 * (stats.norm.pdf(z, -1.0, 0.5) + stats.norm.pdf(z, 1.0, 0.5))
+
+    entropy = integrate.quad(lambda z: -density(z) * math.log(density(z)), -10, 10, epsabs=1e-13)[0]
+    expected = 0.5 * math.log(2 * math.pi * math.e * 1.25) - entropy
+    torch.testing.assert_close(grid_kl_to_gaussian(log_post, grid), torch.full((2,), expected, dtype=DTYPE))
+    assert expected > 0.05  # far from Gaussian: the test can fail
+
+
+def test_grid_moments_bad_input():
+    grid = latent_grid(1, n_points=5)
+    with pytest.raises(ValueError, match=r"log_posterior must have shape \(5, N\)"):
+        grid_posterior_moments(torch.zeros(4, 2), grid)
+    with pytest.raises(ValueError, match="log_posterior contains NaN"):
+        grid_kl_to_gaussian(torch.full((5, 1), float("nan")), grid)
+    one_cell = torch.full((5, 1), -math.inf)
+    one_cell[2] = 0.0  # every bit of mass in one cell: zero variance
+    with pytest.raises(ValueError, match="covariance of the grid posterior is not positive definite"):
+        grid_kl_to_gaussian(one_cell - math.log(8 / 5), grid)
+
+
+# --- running estimates --------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_running_mean_is_the_mean_of_every_prefix(dim):
+    values = torch.randn(7, 5, generator=torch.Generator().manual_seed(0), dtype=DTYPE)
+    got = running_mean(values, dim)
+    moved = values.movedim(dim, 0)
+    expected = torch.stack([moved[: k + 1].mean(0) for k in range(moved.shape[0])]).movedim(0, dim)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_running_log_mean_exp_matches_scipy_on_every_prefix(dim):
+    log_w = 300 * torch.randn(6, 9, generator=torch.Generator().manual_seed(1), dtype=DTYPE)  # would overflow exp
+    got = running_log_mean_exp(log_w, dim).numpy()
+    values = np.moveaxis(log_w.numpy(), dim, 0)
+    expected = np.stack([special.logsumexp(values[: k + 1], axis=0) - math.log(k + 1) for k in range(len(values))])
+    np.testing.assert_allclose(got, np.moveaxis(expected, 0, dim), rtol=1e-12)
+    assert running_log_mean_exp(torch.tensor([0.0, -math.inf, math.log(4.0)])).exp().tolist() == pytest.approx(
+        [1.0, 0.5, 5 / 3]
+    )
+
+
+def test_running_estimates_bad_input():
+    with pytest.raises(ValueError, match=r"dim must index a dimension of values \(shape \(3,\)\), got 1"):
+        running_mean(torch.zeros(3), dim=1)
+    with pytest.raises(ValueError, match="log_weights contains NaN"):
+        running_log_mean_exp(torch.tensor([0.0, math.nan]))
+    with pytest.raises(ValueError, match="values must be a tensor"):
+        running_mean("abc")
 
 
 def test_grid_log_marginal_of_a_dlvm_matches_scipy_quad():

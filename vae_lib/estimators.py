@@ -6,8 +6,12 @@
   and the diagnostics :func:`log_mean_exp`, :func:`effective_sample_size`;
   :func:`naive_log_marginal`, naive Monte Carlo for a Bernoulli DLVM with one
   set of prior samples shared by all data points (one matrix product).
+* Running estimates — the estimate after each of the first :math:`1, 2, \\dots, K`
+  samples, from one run: :func:`running_mean`, :func:`running_log_mean_exp`.
 * Quadrature for a 1-D or 2-D latent space: :func:`latent_grid`,
-  :func:`grid_log_marginal` and :func:`grid_log_posterior`, exact up to the grid's resolution.
+  :func:`grid_log_marginal` and :func:`grid_log_posterior`, exact up to the grid's
+  resolution, and the posterior's moments and distance from a Gaussian:
+  :func:`grid_posterior_moments`, :func:`grid_kl_to_gaussian`.
 
 All functions are batched over data points *and* samples (no Python loops
 over either). A *proposal* is a callable ``proposal(x, n_samples)`` returning
@@ -25,8 +29,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.distributions import MultivariateNormal
 
-from vae_lib.checks import as_float_tensor, check_binary, check_finite, check_positive_int
+from vae_lib.checks import as_float_tensor, check_binary, check_finite, check_positive_int, common_float, randn
 from vae_lib.likelihood import cholesky, gaussian_diag_log_prob, standard_normal_log_prob
 from vae_lib.models import DLVM, GaussianEncoder, reparameterize
 
@@ -34,7 +39,9 @@ Proposal = Callable[[Tensor, int], tuple[Tensor, Tensor]]
 LogJoint = Callable[[Tensor, Tensor], Tensor]
 
 
-def _check_log_weights(values: Tensor, dim: int, name: str) -> None:
+def _check_log_weights(values: Tensor, dim: int, name: str) -> Tensor:
+    """``values`` as a floating tensor with at least one entry along ``dim`` and no NaN or +inf."""
+    values = as_float_tensor(values, name)
     if values.dim() and not -values.dim() <= dim < values.dim():
         raise ValueError(
             f"dim must be in [-{values.dim()}, {values.dim()}) for {name} of shape {tuple(values.shape)}, got {dim}"
@@ -44,6 +51,7 @@ def _check_log_weights(values: Tensor, dim: int, name: str) -> None:
     for bad, found in (("NaN", torch.isnan(values)), ("+inf", values == math.inf)):
         if found.any():
             raise ValueError(f"{name} contains {bad}; expected log-weights (finite, or -inf for a zero weight)")
+    return values
 
 
 def log_mean_exp(values: Tensor, dim: int = 0) -> Tensor:
@@ -53,7 +61,7 @@ def log_mean_exp(values: Tensor, dim: int = 0) -> Tensor:
         >>> log_mean_exp(torch.tensor([0.0, 0.0, 0.0]))
         tensor(0.)
     """
-    _check_log_weights(values, dim, "values")
+    values = _check_log_weights(values, dim, "values")
     return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
 
 
@@ -66,12 +74,52 @@ def effective_sample_size(log_weights: Tensor, dim: int = 0) -> Tensor:
         >>> effective_sample_size(torch.zeros(10))
         tensor(10.)
     """
-    _check_log_weights(log_weights, dim, "log_weights")
+    log_weights = _check_log_weights(log_weights, dim, "log_weights")
     # Shift by the largest log-weight first (the ratio is unchanged): the two logsumexps are then
     # near 0, not near 2·max, where float32 spacing would cost digits.
     peak = log_weights.amax(dim, keepdim=True)
     shifted = log_weights - torch.where(torch.isfinite(peak), peak, torch.zeros_like(peak))
     return torch.exp(2 * torch.logsumexp(shifted, dim=dim) - torch.logsumexp(2 * shifted, dim=dim))
+
+
+def _along(values: Tensor, dim: int, name: str) -> Tensor:
+    """1, 2, …, K (K = ``values.shape[dim]``) shaped to broadcast against ``values`` along ``dim``."""
+    if values.dim() == 0 or not -values.dim() <= dim < values.dim():
+        raise ValueError(f"dim must index a dimension of {name} (shape {tuple(values.shape)}), got {dim}")
+    dim = dim % values.dim()
+    counts = torch.arange(1, values.shape[dim] + 1, dtype=values.dtype, device=values.device)
+    return counts.reshape(-1, *([1] * (values.dim() - dim - 1)))
+
+
+def running_mean(values: Tensor, dim: int = 0) -> Tensor:
+    r"""The mean of the first :math:`k` entries along ``dim``, for every :math:`k = 1, \dots, K`; same shape as ``values``.
+
+    :math:`\bar v_k = \frac1k \sum_{i \le k} v_i`: how a Monte Carlo average, or
+    the maximum-likelihood estimate of a mean (1.10), moves as the samples or
+    data points arrive one by one.
+
+    Example:
+        >>> running_mean(torch.tensor([1.0, 3.0, 2.0]))
+        tensor([1., 2., 2.])
+    """
+    values = as_float_tensor(values, "values")
+    counts = _along(values, dim, "values")
+    return values.cumsum(dim) / counts
+
+
+def running_log_mean_exp(log_weights: Tensor, dim: int = 0) -> Tensor:
+    r"""The estimate :math:`\log\hat p_k = \log\frac1k\sum_{i\le k} w_i` after each of the first :math:`k = 1, \dots, K` samples.
+
+    :func:`log_mean_exp` of every prefix along ``dim`` (``torch.logcumsumexp``),
+    so one run of :math:`K` importance weights gives the estimate of (1.13) for
+    every smaller :math:`K` as well. Same shape as ``log_weights``.
+
+    Example:
+        >>> running_log_mean_exp(torch.log(torch.tensor([1.0, 3.0, 2.0]))).exp()
+        tensor([1., 2., 2.])
+    """
+    log_weights = _check_log_weights(log_weights, dim, "log_weights")
+    return torch.logcumsumexp(log_weights, dim=dim) - _along(log_weights, dim, "log_weights").log()
 
 
 def prior_proposal(z_dim: int, generator: torch.Generator | None = None) -> Proposal:
@@ -86,7 +134,7 @@ def prior_proposal(z_dim: int, generator: torch.Generator | None = None) -> Prop
 
     def proposal(x: Tensor, n_samples: int) -> tuple[Tensor, Tensor]:
         check_positive_int(n_samples, "n_samples")
-        z = torch.randn(n_samples, x.shape[0], z_dim, generator=generator, dtype=x.dtype)
+        z = randn((n_samples, x.shape[0], z_dim), x, generator)
         return z, standard_normal_log_prob(z)
 
     return proposal
@@ -122,6 +170,7 @@ def log_importance_weights(log_joint: LogJoint, x: Tensor, proposal: Proposal, n
         torch.Size([10, 3])
     """
     check_positive_int(n_samples, "n_samples")
+    x = as_float_tensor(x, "x")
     if x.dim() != 2 or x.shape[0] == 0:
         raise ValueError(f"x must have shape (N, D) with N >= 1, got {tuple(x.shape)}")
     z, log_q = proposal(x, n_samples)
@@ -183,13 +232,13 @@ def naive_log_marginal(
         >>> naive_log_marginal(DLVM(BernoulliDecoder(2, [8], 4)), torch.ones(3, 4), 100).shape
         torch.Size([3])
     """
-    x = as_float_tensor(x, "x")
+    x = as_float_tensor(x, "x", like=next(model.parameters()))
     if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != model.x_dim:
         raise ValueError(f"x must have shape (N, {model.x_dim}) with N >= 1, got {tuple(x.shape)}")
     check_binary(x, "x")
 
     def log_likelihoods(k: int) -> Tensor:  # log p(x | z_k) for k fresh prior samples, shape (k, N)
-        logits = model.decoder(torch.randn(k, model.z_dim, generator=generator, dtype=x.dtype))
+        logits = model.decoder(randn((k, model.z_dim), x, generator))
         return torch.addmm(-F.softplus(logits).sum(-1, keepdim=True), logits, x.T)
 
     return _chunked_log_mean_exp(log_likelihoods, n_samples, chunk_size)
@@ -237,8 +286,7 @@ def gaussian_proposal(mean: Tensor, cov: Tensor, generator: torch.Generator | No
         >>> z.shape, log_q.shape
         (torch.Size([3, 5, 2]), torch.Size([3, 5]))
     """
-    mean = as_float_tensor(mean, "mean")
-    cov = as_float_tensor(cov, "cov")
+    mean, cov = common_float(mean=mean, cov=cov)
     check_finite(mean, "mean")
     check_finite(cov, "cov")
     if mean.dim() != 2 or mean.shape[0] == 0:
@@ -255,7 +303,7 @@ def gaussian_proposal(mean: Tensor, cov: Tensor, generator: torch.Generator | No
         check_positive_int(n_samples, "n_samples")
         if x.shape[0] != n_points:
             raise ValueError(f"this proposal was built for {n_points} data points, got x with {x.shape[0]} rows")
-        eps = torch.randn(n_samples, n_points, z_dim, generator=generator, dtype=mean.dtype)
+        eps = randn((n_samples, n_points, z_dim), mean, generator)
         shift = eps @ chol.T if chol.dim() == 2 else (chol @ eps.unsqueeze(-1)).squeeze(-1)
         # z = m + L ε, so L⁻¹(z - m) = ε exactly: log q(z) = log N(ε; 0, I) - log|L|.
         return mean + shift, standard_normal_log_prob(eps) - half_log_det
@@ -266,6 +314,9 @@ def gaussian_proposal(mean: Tensor, cov: Tensor, generator: torch.Generator | No
 @dataclass(frozen=True)
 class LatentGrid:
     r"""A regular grid over a 1-, 2- or 3-dimensional latent space, for quadrature.
+
+    The grid functions convert ``points`` to the dtype and device of the data
+    ``x`` they are given, so one grid serves a model in any precision on any device.
 
     Attributes:
         points: cell centres, shape ``(G, d)`` with :math:`G` = ``n_points ** d``
@@ -294,7 +345,9 @@ def latent_grid(
     r"""Cell centres of ``n_points`` equal cells per dimension over ``limits`` (the midpoint rule).
 
     The cost of grid quadrature grows as ``n_points ** z_dim``, which is why it
-    stops at :math:`d = 3` (and is practical for :math:`d \le 2`).
+    stops at :math:`d = 3` (and is practical for :math:`d \le 2`). ``dtype`` is the
+    precision the coordinates are computed in; the grid functions convert them to
+    the data's dtype and device.
 
     Example:
         >>> grid = latent_grid(2, limits=(-1.0, 1.0), n_points=2)
@@ -316,22 +369,25 @@ def grid_log_joint(log_joint: LogJoint, x: Tensor, grid: LatentGrid, chunk_size:
     r""":math:`\log p_\theta(\mathbf{x}_n, \mathbf{z}_g)` at every grid point and data point, shape ``(G, N)``.
 
     ``log_joint`` is called with ``z`` of shape ``(chunk, N, d)`` (all grid points
-    at once if ``chunk_size`` is ``None``), as in :func:`log_importance_weights`.
+    at once if ``chunk_size`` is ``None``), as in :func:`log_importance_weights`,
+    and the grid's points in the dtype and on the device of ``x``.
 
     Example:
         >>> from vae_lib.models import DLVM, BernoulliDecoder
         >>> model = DLVM(BernoulliDecoder(1, [8], 4))
-        >>> grid_log_joint(model.log_joint, torch.ones(3, 4), latent_grid(1, n_points=50, dtype=torch.float32)).shape
+        >>> grid_log_joint(model.log_joint, torch.ones(3, 4), latent_grid(1, n_points=50)).shape
         torch.Size([50, 3])
     """
+    x = as_float_tensor(x, "x")
     if x.dim() != 2 or x.shape[0] == 0:
         raise ValueError(f"x must have shape (N, D) with N >= 1, got {tuple(x.shape)}")
-    n_grid, z_dim = grid.points.shape
+    points = grid.points.to(dtype=x.dtype, device=x.device)
+    n_grid, z_dim = points.shape
     chunk_size = n_grid if chunk_size is None else chunk_size
     check_positive_int(chunk_size, "chunk_size")
     parts = []
     for start in range(0, n_grid, chunk_size):
-        z = grid.points[start : start + chunk_size, None, :].expand(-1, x.shape[0], z_dim)
+        z = points[start : start + chunk_size, None, :].expand(-1, x.shape[0], z_dim)
         values = log_joint(x, z)
         if values.shape != z.shape[:2]:
             raise ValueError(f"log_joint(x, z) must have shape {tuple(z.shape[:2])}, got {tuple(values.shape)}")
@@ -377,3 +433,65 @@ def grid_log_posterior(log_joint: LogJoint, x: Tensor, grid: LatentGrid, chunk_s
     """
     values = grid_log_joint(log_joint, x, grid, chunk_size)
     return values - torch.logsumexp(values, dim=0) - grid.log_cell_volume
+
+
+def _grid_mass(log_posterior: Tensor, grid: LatentGrid) -> tuple[Tensor, Tensor]:
+    """Posterior mass of every cell, ``(G, N)``, and the grid points in its dtype and on its device."""
+    log_posterior = as_float_tensor(log_posterior, "log_posterior")
+    if log_posterior.dim() != 2 or log_posterior.shape[0] != grid.points.shape[0]:
+        raise ValueError(
+            f"log_posterior must have shape ({grid.points.shape[0]}, N), one row per grid point "
+            f"(as grid_log_posterior returns), got {tuple(log_posterior.shape)}"
+        )
+    _check_log_weights(log_posterior, 0, "log_posterior")
+    points = grid.points.to(dtype=log_posterior.dtype, device=log_posterior.device)
+    return log_posterior.exp() * math.exp(grid.log_cell_volume), points
+
+
+def grid_posterior_moments(log_posterior: Tensor, grid: LatentGrid) -> tuple[Tensor, Tensor]:
+    r"""Mean and covariance of every column of a grid posterior (1.19), shapes ``(N, d)`` and ``(N, d, d)``.
+
+    With cell masses :math:`m_g = p_\theta(\mathbf{z}_g\mid\mathbf{x})\,\Delta z^d`
+    (``log_posterior`` as :func:`grid_log_posterior` returns it),
+    :math:`\boldsymbol\mu = \sum_g m_g \mathbf{z}_g` and
+    :math:`\boldsymbol\Sigma = \sum_g m_g (\mathbf{z}_g - \boldsymbol\mu)(\mathbf{z}_g - \boldsymbol\mu)^\top`.
+
+    Example:
+        >>> from vae_lib.likelihood import standard_normal_log_prob
+        >>> log_joint = lambda x, z: standard_normal_log_prob(z) + standard_normal_log_prob(x - z)
+        >>> grid = latent_grid(1)
+        >>> mean, cov = grid_posterior_moments(grid_log_posterior(log_joint, torch.ones(1, 1), grid), grid)
+        >>> round(mean.item(), 4), round(cov.item(), 4)  # p(z | x=1) = N(0.5, 0.5)
+        (0.5, 0.5)
+    """
+    mass, points = _grid_mass(log_posterior, grid)
+    mean = mass.T @ points
+    centred = points - mean[:, None]
+    return mean, (mass.T[..., None] * centred).transpose(-1, -2) @ centred
+
+
+def grid_kl_to_gaussian(log_posterior: Tensor, grid: LatentGrid) -> Tensor:
+    r""":math:`D_{KL}(p_\theta(\mathbf{z}\mid\mathbf{x})\,\|\,\mathcal{N}(\boldsymbol\mu, \boldsymbol\Sigma))` for every column of a grid posterior, shape ``(N,)``.
+
+    How far the posterior (1.19) is from the Gaussian with its own mean and
+    covariance (:func:`grid_posterior_moments`): 0 exactly when it is Gaussian, so
+    a Gaussian :math:`q(\mathbf{z}\mid\mathbf{x})` could match it. The sum
+    :math:`\sum_g m_g [\log p_\theta(\mathbf{z}_g\mid\mathbf{x}) - \log\mathcal{N}(\mathbf{z}_g; \boldsymbol\mu, \boldsymbol\Sigma)]`
+    over the grid cells.
+
+    Raises:
+        ValueError: if a posterior's covariance is singular (all its mass in one row
+            of cells: refine the grid).
+
+    Example:
+        >>> from vae_lib.likelihood import standard_normal_log_prob
+        >>> log_joint = lambda x, z: standard_normal_log_prob(z) + standard_normal_log_prob(x - z)
+        >>> grid = latent_grid(1)
+        >>> grid_kl_to_gaussian(grid_log_posterior(log_joint, torch.ones(1, 1), grid), grid).abs() < 1e-4
+        tensor([True])
+    """
+    mass, points = _grid_mass(log_posterior, grid)
+    mean, cov = grid_posterior_moments(log_posterior, grid)
+    cholesky(cov, "the covariance of the grid posterior")
+    gaussian = MultivariateNormal(mean, cov).log_prob(points[:, None])
+    return (mass * (log_posterior - gaussian)).sum(0)

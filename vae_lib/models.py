@@ -3,6 +3,7 @@
 * :class:`MLP` — the ``NeuralNet(·)`` of (1.4), (1.7) and (1.16).
 * :class:`CategoricalClassifier` — :math:`p_\\theta(y\\mid x)` of (1.4)–(1.5).
 * :class:`BernoulliDecoder` — :math:`p_\\theta(x\\mid z)` of (1.16)–(1.18).
+* :class:`AutoregressiveBernoulli` — a fully observed model of binary images (section 1.6).
 * :class:`GaussianEncoder` — :math:`q_\\phi(z\\mid x)`, the recognition model of 1.1.
 * :class:`DLVM` — prior (1.15) times decoder: the joint (1.14).
 * :func:`elbo` and :class:`VAE` — encoder and DLVM trained jointly (section 1.2, a preview of chapter 2).
@@ -16,7 +17,7 @@ from itertools import pairwise
 import torch
 from torch import Tensor, nn
 
-from vae_lib.checks import as_float_tensor, check_finite, check_positive_int
+from vae_lib.checks import as_float_tensor, check_finite, check_positive_int, common_float, generator_device, randn
 from vae_lib.divergence import kl_normal
 from vae_lib.likelihood import (
     bernoulli_log_prob,
@@ -33,8 +34,14 @@ def _check_same_shape(mean: Tensor, log_var: Tensor) -> None:
         )
 
 
-def _check_last_dim(t: Tensor, dim: int, name: str) -> Tensor:
-    t = as_float_tensor(t, name)
+def _first_parameter(module: nn.Module) -> Tensor:
+    """The tensor whose dtype and device a module's inputs must share (its first parameter)."""
+    return next(module.parameters())
+
+
+def _check_last_dim(t: Tensor, dim: int, name: str, module: nn.Module) -> Tensor:
+    """``t`` as a finite tensor of shape ``(..., dim)`` in the dtype and on the device of ``module``'s parameters."""
+    t = as_float_tensor(t, name, like=_first_parameter(module))
     if t.dim() == 0 or t.shape[-1] != dim:
         raise ValueError(f"{name} must have shape (..., {dim}), got {tuple(t.shape)}")
     check_finite(t, name)
@@ -66,6 +73,13 @@ class MLP(nn.Sequential):
         super().__init__(*layers)
         self.in_features, self.out_features = sizes[0], sizes[-1]
 
+    def forward(self, x: Tensor) -> Tensor:
+        """The network's output, shape ``(..., out_features)``, for ``x`` of shape ``(..., in_features)``.
+
+        ``x`` must share the parameters' dtype and device (lists and arrays are converted).
+        """
+        return super().forward(_check_last_dim(x, self.in_features, "x", self))
+
 
 class CategoricalClassifier(nn.Module):
     r"""A neural classifier :math:`p_\theta(y\mid\mathbf{x}) = \mathrm{Categorical}(y; \mathbf{p})`.
@@ -85,7 +99,7 @@ class CategoricalClassifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits of shape ``(..., n_classes)``."""
-        return self.net(_check_last_dim(x, self.net.in_features, "x"))
+        return self.net(x)
 
     def log_prob(self, y: Tensor, x: Tensor) -> Tensor:
         r""":math:`\log p_\theta(y\mid\mathbf{x})` via ``log_softmax`` (1.5)."""
@@ -117,7 +131,7 @@ class BernoulliDecoder(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         """Logits of shape ``(..., x_dim)``."""
-        return self.net(_check_last_dim(z, self.z_dim, "z"))
+        return self.net(_check_last_dim(z, self.z_dim, "z", self))
 
     def probs(self, z: Tensor) -> Tensor:
         r""":math:`\mathbf{p} = \sigma(\text{logits})` of (1.16), every :math:`p_j \in [0, 1]`."""
@@ -125,7 +139,62 @@ class BernoulliDecoder(nn.Module):
 
     def log_prob(self, x: Tensor, z: Tensor) -> Tensor:
         r""":math:`\log p_\theta(\mathbf{x}\mid\mathbf{z})` of (1.17)–(1.18), summed over the D pixels."""
-        return bernoulli_log_prob(_check_last_dim(x, self.x_dim, "x"), self(z))
+        return bernoulli_log_prob(_check_last_dim(x, self.x_dim, "x", self), self(z))
+
+
+class AutoregressiveBernoulli(nn.Module):
+    r"""A fully observed autoregressive model of binary vectors (section 1.6).
+
+    .. math::
+        p_\theta(\mathbf{x}) = \prod_{j=1}^{D} \mathrm{Bernoulli}\big(x_j;\ \sigma(b_j + \textstyle\sum_{k<j} W_{jk}\, x_k)\big)
+
+    A directed graphical model (1.6) in which pixel :math:`j`'s parents are the
+    pixels before it (reading order), every conditional parameterised as in
+    (1.7)–(1.8) by one linear layer: :math:`\eta_j = b_j + \sum_{k<j} W_{jk} x_k`.
+    Every variable is observed, so :math:`\log p_\theta(\mathbf{x})` is exact — one
+    masked matrix product, summed as in (1.17)–(1.18) — and so is its gradient.
+    ``weight`` stores :math:`D^2` numbers; the mask keeps the :math:`D(D-1)/2`
+    below the diagonal. Parameters start at zero: every pixel on with probability ½.
+
+    Args:
+        n_pixels: :math:`D`, the length of :math:`\mathbf{x}`.
+
+    Example:
+        >>> model = AutoregressiveBernoulli(3)
+        >>> round(model(torch.tensor([[1.0, 0.0, 1.0]])).item(), 4)  # log p(x) = 3 log ½ at the start
+        -2.0794
+        >>> model.sample(2, generator=torch.Generator().manual_seed(0)).shape
+        torch.Size([2, 3])
+    """
+
+    def __init__(self, n_pixels: int = 64) -> None:
+        super().__init__()
+        check_positive_int(n_pixels, "n_pixels")
+        self.n_pixels = n_pixels
+        self.weight = nn.Parameter(torch.zeros(n_pixels, n_pixels))
+        self.bias = nn.Parameter(torch.zeros(n_pixels))
+        self.register_buffer("mask", torch.tril(torch.ones(n_pixels, n_pixels), diagonal=-1))
+
+    def logits(self, x: Tensor) -> Tensor:
+        r""":math:`\eta_j = b_j + \sum_{k<j} W_{jk} x_k` of every pixel given the pixels before it, shape ``(..., D)``."""
+        x = _check_last_dim(x, self.n_pixels, "x", self)
+        return x @ (self.weight * self.mask).T + self.bias
+
+    def forward(self, x: Tensor) -> Tensor:
+        r""":math:`\log p_\theta(\mathbf{x})` of binary ``x`` of shape ``(..., D)``, shape ``(...)``."""
+        return bernoulli_log_prob(x, self.logits(x))
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` draws by ancestral sampling, one pixel after the other (its parents come first); shape ``(n, D)``."""
+        check_positive_int(n, "n")
+        weight, bias = self.weight * self.mask, self.bias
+        x = weight.new_zeros(n, self.n_pixels)
+        device = generator_device(generator, x.device)
+        for j in range(self.n_pixels):
+            probs = torch.sigmoid(x @ weight[j] + bias[j])
+            x[:, j] = torch.bernoulli(probs.to(device), generator=generator).to(x.device)
+        return x
 
 
 def reparameterize(
@@ -142,10 +211,11 @@ def reparameterize(
         torch.Size([3, 4, 2])
     """
     check_positive_int(n_samples, "n_samples")
+    mean, log_var = common_float(mean=mean, log_var=log_var)
     _check_same_shape(mean, log_var)
     check_finite(mean, "mean")
     check_finite(log_var, "log_var")
-    eps = torch.randn((n_samples, *mean.shape), generator=generator, dtype=mean.dtype)
+    eps = randn((n_samples, *mean.shape), mean, generator)
     return mean + torch.exp(0.5 * log_var) * eps
 
 
@@ -170,7 +240,7 @@ class GaussianEncoder(nn.Module):
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """``(mean, log_var)``, each of shape ``(..., z_dim)``."""
-        mean, log_var = self.net(_check_last_dim(x, self.x_dim, "x")).chunk(2, dim=-1)
+        mean, log_var = self.net(_check_last_dim(x, self.x_dim, "x", self)).chunk(2, dim=-1)
         return mean, log_var
 
     def rsample(self, x: Tensor, n_samples: int = 1, generator: torch.Generator | None = None) -> Tensor:
@@ -180,7 +250,7 @@ class GaussianEncoder(nn.Module):
     def log_prob(self, z: Tensor, x: Tensor) -> Tensor:
         r""":math:`\log q_\phi(\mathbf{z}\mid\mathbf{x})`; ``z`` may carry leading sample dims."""
         mean, log_var = self(x)
-        return gaussian_diag_log_prob(_check_last_dim(z, self.z_dim, "z"), mean, log_var)
+        return gaussian_diag_log_prob(_check_last_dim(z, self.z_dim, "z", self), mean, log_var)
 
 
 class DLVM(nn.Module):
@@ -205,7 +275,7 @@ class DLVM(nn.Module):
 
     def log_prior(self, z: Tensor) -> Tensor:
         r""":math:`\log p(\mathbf{z})`, (1.15)."""
-        return standard_normal_log_prob(_check_last_dim(z, self.z_dim, "z"))
+        return standard_normal_log_prob(_check_last_dim(z, self.z_dim, "z", self))
 
     def log_joint(self, x: Tensor, z: Tensor) -> Tensor:
         r""":math:`\log p_\theta(\mathbf{x},\mathbf{z}) = \log p(\mathbf{z}) + \log p_\theta(\mathbf{x}\mid\mathbf{z})`, (1.14).
@@ -218,12 +288,14 @@ class DLVM(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         r"""Ancestral sampling: :math:`\mathbf{z}\sim p(\mathbf{z})`, then :math:`\mathbf{x}\sim p_\theta(\mathbf{x}\mid\mathbf{z})`.
 
-        Returns ``(x, z)`` with shapes ``(n, x_dim)`` and ``(n, z_dim)``.
+        Returns ``(x, z)`` with shapes ``(n, x_dim)`` and ``(n, z_dim)``, in the
+        dtype and on the device of the decoder's parameters.
         """
         check_positive_int(n, "n")
-        z = torch.randn(n, self.z_dim, generator=generator)
-        x = torch.bernoulli(self.decoder.probs(z), generator=generator)
-        return x, z
+        z = randn((n, self.z_dim), _first_parameter(self), generator)
+        probs = self.decoder.probs(z)
+        x = torch.bernoulli(probs.to(generator_device(generator, probs.device)), generator=generator)
+        return x.to(probs.device), z
 
 
 def gaussian_kl_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:
@@ -235,8 +307,7 @@ def gaussian_kl_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:
         >>> gaussian_kl_standard_normal(torch.zeros(2), torch.zeros(2))
         tensor(0.)
     """
-    mean = as_float_tensor(mean, "mean")
-    log_var = as_float_tensor(log_var, "log_var")
+    mean, log_var = common_float(mean=mean, log_var=log_var)
     check_finite(mean, "mean")  # named here: kl_normal would call them mean_p / log_var_p
     check_finite(log_var, "log_var")
     _check_same_shape(mean, log_var)
