@@ -123,7 +123,8 @@ def topological_order(parents: Mapping[str, Sequence[str]]) -> list[str]:
         sorter.prepare()
     except graphlib.CycleError as err:
         raise ValueError(
-            f"the graph has a cycle: nodes {sorted(set(err.args[1]))} form it; a directed graphical model needs a DAG"
+            f"the graph has a cycle: nodes {sorted(set(err.args[1]))} are on it or below it; "
+            "a directed graphical model needs a DAG"
         ) from err
     declared = {name: i for i, name in enumerate(parents)}
     order: list[str] = []
