@@ -93,10 +93,10 @@ class GaussianClassifier:
         shared: one covariance for all classes instead of one per class.
         var_smoothing: non-negative variance floor, relative to the largest feature variance.
 
-    Attributes (set by :meth:`fit`; ``B`` is the batch shape of the training data):
-        log_prior_: :math:`\log p(y)`, shape ``(*B, K)``.
-        means_: :math:`\boldsymbol\mu_y`, shape ``(*B, K, D)``.
-        covariances_: ``(*B, K, D)`` (diagonal: the variances) or ``(*B, K, D, D)`` (full).
+    :meth:`fit` sets, with ``B`` the batch shape of the training data: ``log_prior_``
+    (:math:`\log p(y)`, shape ``(*B, K)``), ``means_`` (:math:`\boldsymbol\mu_y`, shape
+    ``(*B, K, D)``) and ``covariances_`` (``(*B, K, D)``, the variances, if diagonal;
+    ``(*B, K, D, D)`` if full).
 
     Example:
         >>> x = torch.tensor([[0.0], [1.0], [4.0], [5.0]])
@@ -216,8 +216,8 @@ class LogisticRegression:
             (or no step decreases any objective). The fit runs in float64 whatever
             the dtype of ``x``; the parameters come back in ``x``'s dtype.
 
-    Attributes (set by :meth:`fit`): ``weight_`` of shape ``(*B, D)``, ``bias_``
-    ``(*B,)`` and ``n_iter_``, the number of Newton iterations run.
+    :meth:`fit` sets ``weight_`` of shape ``(*B, D)``, ``bias_`` ``(*B,)`` and
+    ``n_iter_``, the number of Newton iterations run.
 
     Example:
         >>> x = torch.tensor([[-2.0], [-1.0], [1.0], [2.0]])
