@@ -65,7 +65,8 @@ def test_minibatches_bad_input(tensors, batch_size, message):
 def write_idx(path, array, type_code=0x08, compress=False):
     header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     payload = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
-    (gzip.open if compress else open)(path, "wb").write(payload)
+    with (gzip.open if compress else open)(path, "wb") as f:  # closed, so gzip flushes (Python 3.12 loses it otherwise)
+        f.write(payload)
 
 
 @pytest.mark.parametrize("compress", [False, True])
