@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from scipy import stats
+from sklearn.linear_model import LogisticRegression
 from torch.distributions import Bernoulli, Categorical, Independent, Normal
 
 from vae_lib.graphical import DirectedGraphicalModel, LookupTable, NeuralConditional, Node, topological_order
@@ -197,6 +198,37 @@ def test_maximum_likelihood_tables_equal_the_empirical_frequencies():
     config = 2 * s + r
     freq = torch.stack([w[config == k].mean() for k in range(4)])
     torch.testing.assert_close(model.probability_table("wet")[:, 1], freq, atol=2e-3, rtol=0)
+
+
+def test_a_network_without_hidden_layer_is_logistic_regression_on_the_parents():
+    """hidden=[] is the traditional linear conditional: its ML fit is scikit-learn's unpenalised logistic regression."""
+    x = sprinkler_tables().sample(2_000, generator=gen(11))
+    names = ["sprinkler", "rain", "wet"]
+    nodes = {
+        "sprinkler": Node("bernoulli"),
+        "rain": Node("bernoulli"),
+        "wet": Node("bernoulli", parents=("sprinkler", "rain")),
+    }
+    torch.manual_seed(0)
+    model = DirectedGraphicalModel(nodes, conditional="mlp", hidden=[])
+    train(
+        lambda *cols: -model.log_joint(dict(zip(names, cols, strict=True))).mean(),
+        model,
+        tuple(x[n] for n in names),
+        steps=400,
+        lr=0.3,
+        progress=False,
+    )
+    features = torch.stack([x["sprinkler"], x["rain"]], dim=1).numpy()
+    oracle = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(features, x["wet"].numpy())
+    linear = model.conditionals["wet"].net[0]
+    np.testing.assert_allclose(linear.weight.detach().numpy()[0], oracle.coef_[0], atol=2e-3)
+    np.testing.assert_allclose(linear.bias.detach().numpy(), oracle.intercept_, atol=2e-3)
+    # and the fitted conditional is the oracle's predicted probability at every parent configuration
+    grid = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    np.testing.assert_allclose(
+        model.probability_table("wet")[:, 1].numpy(), oracle.predict_proba(grid)[:, 1], atol=1e-4
+    )
 
 
 def test_lookup_table_indexes_rows_in_mixed_radix_order():

@@ -194,7 +194,10 @@ class NeuralConditional(nn.Module):
     Implements (1.7): the parents' values (categorical ones one-hot encoded) are
     concatenated and fed to an :class:`~vae_lib.models.MLP` that outputs
     :math:`\boldsymbol\eta`. A root node has no inputs, so its
-    :math:`\boldsymbol\eta` is a learned constant vector.
+    :math:`\boldsymbol\eta` is a learned constant vector. With ``hidden=[]`` the
+    network is one linear layer, :math:`\boldsymbol\eta = \mathbf{b} + \mathbf{W}\,Pa(\mathbf{x})`:
+    the traditional *linear model* of a conditional (section 1.5), for a Bernoulli
+    node logistic regression on the parents.
 
     Args:
         parents: the parent :class:`Node` objects, in parent order.
@@ -205,6 +208,10 @@ class NeuralConditional(nn.Module):
         >>> cond = NeuralConditional([Node("bernoulli"), Node("gaussian", dim=2)], eta_dim=1, hidden=[4])
         >>> cond([torch.ones(5), torch.zeros(5, 2)], 5).shape
         torch.Size([5, 1])
+        >>> NeuralConditional([Node("bernoulli"), Node("bernoulli")], eta_dim=1, hidden=[]).net  # a linear model
+        MLP(
+          (0): Linear(in_features=2, out_features=1, bias=True)
+        )
     """
 
     def __init__(self, parents: Sequence[Node], eta_dim: int, hidden: Sequence[int] = (8,)) -> None:
@@ -246,7 +253,8 @@ class DirectedGraphicalModel(nn.Module):
             (:class:`LookupTable`, needs discrete parents). Tables start at
             :math:`\boldsymbol\eta = 0` (uniform for discrete nodes); networks
             start at PyTorch's random initialisation.
-        hidden: hidden-layer widths of every node's network (``"mlp"`` only).
+        hidden: hidden-layer widths of every node's network (``"mlp"`` only); ``[]``
+            gives linear conditionals (logistic regression for Bernoulli nodes).
 
     Raises:
         ValueError: for an unknown parent, a cycle, a bad name, or a table over a
