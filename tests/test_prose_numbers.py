@@ -35,11 +35,20 @@ ALLOWED: dict[str, dict[str, str]] = {
     "1_1_motivation": {},
     "1_2_aim": {},
     "1_3_probabilistic_models": {},
-    "1_4_neural_conditionals": {},
+    "1_4_neural_conditionals": {
+        "13.8": "-ln(10^-6) = 6 ln 10 = 13.8155: arithmetic on the illustrative probability 10^-6 of the same sentence",
+    },
     "1_5_graphical_models": {},
     "1_6_fully_observed": {},
-    "1_7_latent_variables": {},
-    "1_8_intractabilities": {},
+    "1_7_latent_variables": {
+        "-23": "exercise ex-1-7-float32-sigmoid: float32 keeps 23 fraction bits, so numbers just above 1 are "
+        "2^-23 apart (IEEE 754 binary32; torch.finfo(torch.float32).eps), a format fact the exercise starts from",
+        "-24": "its solution: half that spacing, 2^-24, the largest e^-l for which 1 + e^-l rounds to 1 (ties to even)",
+    },
+    "1_8_intractabilities": {
+        "1.4e+10": "exercise ex-1-8-grid-cost: the age of the universe in years (13.8 billion, Planck 2018), a physical "
+        "fact the solution compares its computed 3.2e+83 years with",
+    },
 }
 
 NUMBER = re.compile(
@@ -48,8 +57,6 @@ NUMBER = re.compile(
     r"(?![\w])"
 )
 SKIP = [
-    re.compile(r"^(`{3,}|~{3,})(?!\{)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S),  # code fences (not directives)
-    re.compile(r"^\s*(`{3,}|:{3,})\{[\w:-]+\}.*$", re.M),  # directive lines: ```{exercise} Title
     re.compile(r"^\s*:[\w-]+:.*$", re.M),  # directive options (:label: ex-1-4-x, :class: dropdown)
     re.compile(r"^\s*\(([\w-]+)\)=\s*$", re.M),  # targets (eq-1-11)=
     re.compile(r"\{[\w:-]+\}`[^`]*`"),  # roles: {glue:text}`x:.3g`, {ref}`(1.11) <eq-1-11>`, {cite}`…`
@@ -67,8 +74,35 @@ SKIP = [
 ]
 
 
+FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})(.*)$")
+
+
+def without_code_blocks(markdown: str) -> str:
+    """``markdown`` with fence lines and code blocks blanked; the prose inside directives stays.
+
+    Fences nest (a ``{solution}`` directive holds a ```` ```python ```` block), so they are
+    matched as a stack: a bare fence closes the innermost open fence of its kind and length.
+    """
+    lines, stack = markdown.split("\n"), []
+    for i, line in enumerate(lines):
+        fence = FENCE.match(line)
+        in_code = bool(stack) and stack[-1][2] == "code"
+        if fence:
+            marker, rest = fence.groups()
+            top = stack[-1] if stack else None
+            if top and marker[0] == top[0] and len(marker) >= top[1] and not rest.strip():
+                stack.pop()
+            elif not in_code:
+                stack.append((marker[0], len(marker), "directive" if rest.lstrip().startswith("{") else "code"))
+            lines[i] = " " * len(line)
+        elif in_code:
+            lines[i] = " " * len(line)
+    return "\n".join(lines)
+
+
 def prose(markdown: str) -> str:
     """``markdown`` with everything that is not prose (code, roles, labels, tags, links) blanked out."""
+    markdown = without_code_blocks(markdown)
     for pattern in SKIP:
         markdown = pattern.sub(lambda m: " " * len(m.group(0)), markdown)
     return markdown
@@ -192,6 +226,11 @@ def test_allow_list_has_no_stale_entries():
         ("a `code 12345` span and [link](eq-1-4)", []),
         ("```python\nx = 77.5\n```\ntext", []),
         ("```{exercise} Title\n:label: ex-1-4-x\n\nAbout 41 nats.\n```", ["41"]),
+        (
+            "```{exercise} T\n:label: ex-1-5-x\n\nQ?\n```\n\n````{solution} ex-1-5-x\n:class: dropdown\n\n"
+            "About 39 against a million.\n```python\nn = 2**20 - 1\n```\nThat is 77 nats.\n````",
+            ["39", "77"],
+        ),
         ("the loss is −0.087 and 13.8 nats at 1e-06", ["−0.087", "13.8", "1e-06"]),
         ("Figure 1.2.4 shows 1 797 digits and $10\\,201$ points", ["1 797", "10\\,201"]),
     ],
