@@ -197,8 +197,9 @@ def gaussian_log_prob(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
         )
     # One triangular solve per distinct covariance, with every point that shares it as a right-hand
     # side: a solve per point costs a LAPACK call each (30x slower for 10 000 points).
+    broadcast_shape(x=x, mean=mean)
     resid = x - mean
-    batch = torch.broadcast_shapes(resid.shape[:-1], chol.shape[:-2])
+    batch = broadcast_shape(batch_of_x=resid[..., 0], batch_of_cov=chol[..., 0, 0])
     cov_batch = (1,) * (len(batch) - chol.dim() + 2) + tuple(chol.shape[:-2])
     own = [i for i, n in enumerate(cov_batch) if n != 1]  # dims along which the covariance changes
     order = own + [i for i in range(len(batch)) if i not in own]  # ... and the dims that share it last
