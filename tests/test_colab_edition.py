@@ -26,22 +26,31 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 BOOK = colab_edition.Book()
 EDITION = colab_edition.Edition(BOOK)
+EDITIONS = colab_edition.editions()  # {"colab": English, "colab/ko": Korean, ...}
 CHAPTERS = colab_edition.chapters()
+CASES = [pytest.param(out, chapter, id=f"{out}/{chapter.stem}") for out in EDITIONS for chapter in CHAPTERS]
 DOC = "chapters/1_7_latent_variables"  # the page the unit tests' small notebooks pretend to be
 
 
-def colab_path(chapter: Path) -> Path:
-    return colab_edition.destination(chapter)
+def colab_path(out: str, chapter: Path) -> Path:
+    return colab_edition.destination(chapter, out=out)
 
 
-def test_every_chapter_has_a_current_colab_notebook():
+def site_folder(out: str) -> Path:
+    """Where the built site of that edition lies (the Korean one under _build/html/ko)."""
+    return HTML / EDITIONS[out].book.site.removeprefix(BOOK.site)
+
+
+def test_every_chapter_has_a_current_colab_notebook_in_every_edition():
     assert CHAPTERS, "no chapters"
-    assert colab_edition.stale(EDITION) == [], "run `python -m tools.colab_edition --write`"
+    assert len(EDITIONS) >= 2, "the English edition and at least one translation"
+    for out, edition in EDITIONS.items():
+        assert colab_edition.stale(edition, out) == [], "run `python -m tools.colab_edition --write`"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_colab_notebook_is_valid_and_starts_with_the_pinned_install(chapter):
-    nb = nbformat.read(colab_path(chapter), as_version=4)
+@pytest.mark.parametrize(("out", "chapter"), CASES)
+def test_colab_notebook_is_valid_and_starts_with_the_pinned_install(out, chapter):
+    nb = nbformat.read(colab_path(out, chapter), as_version=4)
     nbformat.validate(nb)
     assert all(c.get("id") for c in nb.cells) and len({c.id for c in nb.cells}) == len(nb.cells), "cell ids: unique"
     first = next(c for c in nb.cells if c.cell_type == "code")
@@ -107,8 +116,8 @@ class RenderedNotebook(HTMLParser):
 
 
 @cache
-def rendered(chapter: Path) -> RenderedNotebook:
-    page, _ = HTMLExporter(template_name="classic").from_filename(str(colab_path(chapter)))
+def rendered(out: str, chapter: Path) -> RenderedNotebook:
+    page, _ = HTMLExporter(template_name="classic").from_filename(str(colab_path(out, chapter)))
     return RenderedNotebook(page)
 
 
@@ -126,9 +135,9 @@ MYST_LEFT = {
 }
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_reader_sees_no_myst_syntax(chapter):
-    page = rendered(chapter)
+@pytest.mark.parametrize(("out", "chapter"), CASES)
+def test_reader_sees_no_myst_syntax(out, chapter):
+    page = rendered(out, chapter)
     prose = "\n".join(without_math(p) for p in page.prose)
     left = {name: pattern.findall(prose)[:5] for name, pattern in MYST_LEFT.items() if pattern.search(prose)}
     labelled = re.findall(r"\$\$[ \t]*\([\w.:-]+\)", "".join(page.prose))  # $$ x $$ (label): seen with the math
@@ -138,11 +147,11 @@ def test_reader_sees_no_myst_syntax(chapter):
     assert not [c for c in page.code_classes if "{" in c], "a directive fence rendered as a code block"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_equations_keep_their_book_numbers(chapter):
+@pytest.mark.parametrize(("out", "chapter"), CASES)
+def test_equations_keep_their_book_numbers(out, chapter):
     tags = lambda text: sorted(re.findall(r"\\tag\{([^}]+)\}", text))  # noqa: E731
     source = colab_edition.markdown_of(chapter)
-    assert tags("\n".join(rendered(chapter).prose)) == tags(source)
+    assert tags("\n".join(rendered(out, chapter).prose)) == tags(source)
 
 
 def solution_fingerprints(chapter: Path) -> list[str]:
@@ -169,16 +178,17 @@ def solution_fingerprints(chapter: Path) -> list[str]:
     return prints
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_every_solution_is_folded(chapter):
-    page = rendered(chapter)
+@pytest.mark.parametrize(("out", "chapter"), CASES)
+def test_every_solution_is_folded(out, chapter):
+    page = rendered(out, chapter)
     prints = solution_fingerprints(chapter)
     summaries = [s for s in page.summaries if s.strip()]
     squash = lambda parts: " ".join("".join(parts).split())  # noqa: E731
     inside, outside = squash(page.inside_details), squash(page.outside_details)
     assert len(summaries) == len(prints), f"{len(prints)} solutions, {len(summaries)} folded"
-    assert all(s.startswith("Solution to Exercise") for s in summaries), summaries
-    assert "Solution to" not in outside
+    solution_to = EDITIONS[out].translate("Solution to")
+    assert all(s.startswith(solution_to) for s in summaries), summaries
+    assert solution_to not in outside
     for fingerprint in filter(None, prints):
         fingerprint = " ".join(fingerprint.split())
         assert fingerprint in inside, f"solution text not found: {fingerprint!r}"
@@ -191,18 +201,18 @@ def site_ids(path: Path, cache: dict[Path, set[str]] = {}) -> set[str]:  # noqa:
     return cache[path]
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_links_are_absolute_and_exist_on_the_site(chapter):
-    hrefs = rendered(chapter).hrefs
-    assert any(h.startswith(BOOK.site) for h in hrefs), "no link into the site"
+@pytest.mark.parametrize(("out", "chapter"), CASES)
+def test_links_are_absolute_and_exist_on_the_site(out, chapter):
+    hrefs, site = rendered(out, chapter).hrefs, EDITIONS[out].book.site
+    assert any(h.startswith(site) for h in hrefs), "no link into the edition's site"
     relative = [h for h in hrefs if not re.match(r"(https?:|mailto:)", h)]
     assert not relative, f"links that cannot work in Colab: {relative[:5]}"
-    if not (HTML / "index.html").exists():
-        pytest.skip("book not built: run `jupyter-book build .` to check the links' targets")
+    if not (site_folder(out) / "index.html").exists():
+        pytest.skip("edition not built: run `jupyter-book build .` / `python tools/i18n.py build` to check the links")
     broken = []
-    for href in {h for h in hrefs if h.startswith(BOOK.site)}:
-        page, _, anchor = html.unescape(href).removeprefix(BOOK.site).partition("#")
-        path = HTML / (page or "index.html")
+    for href in {h for h in hrefs if h.startswith(site)}:
+        page, _, anchor = html.unescape(href).removeprefix(site).partition("#")
+        path = site_folder(out) / (page or "index.html")
         if not path.is_file():
             broken.append(f"{href} (no page)")
         elif anchor and anchor not in site_ids(path):
@@ -398,3 +408,13 @@ def test_a_translation_goes_through_the_same_converter():
     assert cells[0].source.startswith("#") and "연습문제 22" in cells[0].source
     assert cells[1].source == "보여라."
     assert cells[2].source == f"[encoder]({BOOK.site}ko/chapters/glossary.html#term-encoder)"
+
+
+@pytest.mark.parametrize("out", [out for out in EDITIONS if out != colab_edition.OUT])
+def test_a_translated_edition_adds_no_english_words_of_its_own(out):
+    """The banner and the words the tool writes come from locales/<language>/colab_edition.po."""
+    nb = nbformat.read(colab_path(out, CHAPTERS[0]), as_version=4)
+    banner = next(c for c in nb.cells if c.id == "colab-edition")
+    assert "The Colab edition of" not in banner.source and "Run the next cell" not in banner.source
+    for word in ("Exercise", "Solution to", "Note"):
+        assert EDITIONS[out].translate(word) != word, f"{word!r} has no translation for {out}"

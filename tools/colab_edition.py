@@ -170,7 +170,9 @@ def walk(text: str) -> Iterator[str | Directive]:
 class Book:
     """What references need to know about the whole book: pages, labels, exercise numbers, glossary, works cited."""
 
-    def __init__(self, root: Path = ROOT, site: str | None = None):
+    def __init__(self, root: Path = ROOT, site: str | None = None, translate: Callable[[str], str] = str):
+        """``site``: the edition's pages (default: the published English site); ``translate``: the
+        edition's text, so that page, section and exercise titles read in its language."""
         self.root = root
         self.site = site or site_url(root)
         toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
@@ -179,7 +181,7 @@ class Book:
         self.exercises: dict[str, Exercise] = {}
         self.titles: dict[str, str] = {}
         self.terms: dict[str, str] = {}
-        texts = {doc: markdown_of(self.source(doc)) for doc in self.docs}
+        texts = {doc: translate(markdown_of(self.source(doc))) for doc in self.docs}
         number = 0
         for doc, text in texts.items():
             heading = re.search(r"^# (.+)$", text, re.M)
@@ -620,27 +622,47 @@ def destination(chapter: Path, root: Path = ROOT, out: str = OUT) -> Path:
     return root / out / chapter.name
 
 
+def editions(root: Path = ROOT) -> dict[str, Edition]:
+    """``{folder: edition}``: the English edition in ``colab/``, each translation in ``colab/<language>/``
+    (``book_editions`` in ``_config.yml``), its text from ``locales/<language>`` and its links into
+    that language's pages (``<site>/<language>/``)."""
+    from tools import i18n  # the catalogs, only needed here
+
+    translated = i18n.editions()[1:]  # the first is the source language
+    found = {OUT: Edition(Book(root))}
+    for language in translated:
+        translate = i18n.translator(language)
+        book = Book(root, site=f"{site_url(root)}{language}/", translate=translate)
+        found[f"{OUT}/{language}"] = Edition(book, translate=translate)
+    return found
+
+
 def stale(edition: Edition, out: str = OUT) -> list[str]:
     """Colab notebooks that differ from what the chapters give now (or are missing, or have no chapter)."""
     root = edition.book.root
     expected = {destination(p, root, out): p for p in chapters(root)}
-    bad = [d.name for d, p in expected.items() if not d.exists() or d.read_text(encoding="utf-8") != edition.render(p)]
-    bad += [f"{p.name} (no chapter)" for p in (root / out).glob("*.ipynb") if p not in expected]
+    bad = [
+        f"{out}/{d.name}"
+        for d, p in expected.items()
+        if not d.exists() or d.read_text(encoding="utf-8") != edition.render(p)
+    ]
+    bad += [f"{out}/{p.name} (no chapter)" for p in (root / out).glob("*.ipynb") if p not in expected]
     return bad
 
 
 def main(argv: list[str]) -> int:
-    edition = Edition(Book())
+    found = editions()
     if "--write" in argv:
-        (ROOT / OUT).mkdir(exist_ok=True)
-        for chapter in chapters():
-            destination(chapter).write_text(edition.render(chapter), encoding="utf-8")
-        for extra in (ROOT / OUT).glob("*.ipynb"):
-            if not (ROOT / "chapters" / extra.name).exists():
-                extra.unlink()
-        print(f"wrote {len(chapters())} Colab notebook(s) to {OUT}/")
+        for out, edition in found.items():
+            (ROOT / out).mkdir(parents=True, exist_ok=True)
+            for chapter in chapters():
+                destination(chapter, out=out).write_text(edition.render(chapter), encoding="utf-8")
+            for extra in (ROOT / out).glob("*.ipynb"):
+                if not (ROOT / "chapters" / extra.name).exists():
+                    extra.unlink()
+        print(f"wrote {len(chapters())} Colab notebook(s) to each of {', '.join(f'{o}/' for o in found)}")
         return 0
-    bad = stale(edition)
+    bad = [name for out, edition in found.items() for name in stale(edition, out)]
     print(
         "the Colab edition is current"
         if not bad

@@ -43,6 +43,7 @@ LOCALES = ROOT / "locales"
 GETTEXT = ROOT / "_build" / "gettext"
 LANGUAGE = "ko"
 GLOSSARY_DOC = "chapters/glossary"
+COLAB_WORDS = "colab_edition.po"  # beside LC_MESSAGES/: the Colab edition's own words, not a page of the book
 
 
 # --- configuration -------------------------------------------------------------------------------------------
@@ -449,6 +450,9 @@ def book_catalog(language: str = LANGUAGE) -> dict[str, str]:
     merged = {m.id: m.string for m in messages(read_catalog(words)) if m.string} if words.exists() else {}
     for docname in catalog_paths(language):
         merged |= translations(docname, language)
+    own = LOCALES / language / COLAB_WORDS  # what the Colab tool itself writes (its banner, admonition names)
+    if own.exists():
+        merged |= {m.id: m.string for m in messages(read_catalog(own)) if m.string}
     return merged
 
 
