@@ -48,6 +48,12 @@ def test_colab_cells_agree_with_config():
         assert "remove-cell" in code_cells(path)[0]["metadata"].get("tags", []), path.name
 
 
+def test_the_library_reports_the_version_the_install_cells_pin():
+    import vae_lib
+
+    assert vae_lib.__version__ == colab_cell.version()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_committed_with_clean_outputs(path):
     cells = [c for c in code_cells(path) if "".join(c["source"]).strip()]
