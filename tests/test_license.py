@@ -1,8 +1,7 @@
 """The LICENSE file says what pyproject.toml declares."""
 
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,10 +22,10 @@ code cell. tests/test_book.py runs the check.
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
-import tomllib
 import yaml
 from packaging.requirements import Requirement
 
