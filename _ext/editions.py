@@ -15,8 +15,8 @@ the source language first. This extension, active in every edition:
   translates the captions of the table of contents (``_toc.yml``);
 - keeps the library's docstrings (the API page) out of the catalogs: they stay in
   the source language, are never translated, and are not even generated while
-  messages are extracted; and makes exercise titles messages (sphinx-exercise leaves
-  them out).
+  messages are extracted; makes exercise titles messages (sphinx-exercise leaves
+  them out); and lets a translated message use the page's glued values (below).
 
 Sphinx itself writes ``<html lang="…">`` from ``language``.
 """
@@ -24,11 +24,14 @@ Sphinx itself writes ``<html lang="…">`` from ``language``.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from myst_nb import sphinx_ as myst_nb_sphinx
+from myst_nb.sphinx_ import Parser as NotebookParser
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -231,6 +234,42 @@ def add_templates(app: Sphinx, config: Config) -> None:
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
 
 
+_parse_notebook, _load_renderer = NotebookParser.parse, myst_nb_sphinx.load_renderer
+_page_renderer: list = []  # the renderer of the notebook being read (one page at a time per process)
+
+
+def load_and_remember_renderer(name: str) -> Callable:
+    """MyST-NB's notebook renderer class, whose new instance is noted in ``_page_renderer``."""
+    renderer_class = _load_renderer(name)
+
+    def create(*args: Any) -> Any:
+        _page_renderer[:] = [renderer_class(*args)]
+        return _page_renderer[0]
+
+    return create
+
+
+def parse_with_page_outputs(self: NotebookParser, inputstring: str, document: nodes.document) -> None:
+    """MyST-NB's parser, except that a translated message sees its page's glued values.
+
+    Sphinx's Locale transform parses each translated message (source ``…:<translated>``) as a
+    document of its own, which MyST-NB leaves without the notebook's outputs: a
+    ``{glue:text}`` role in a translation would find no value. The message gets the
+    renderer (and with it the glued values) of the page it belongs to.
+    """
+    if not document.current_source.endswith("<translated>"):
+        _page_renderer.clear()
+        _parse_notebook(self, inputstring, document)
+    elif _page_renderer:
+        document["nb_renderer"] = _page_renderer[0]
+        try:
+            _parse_notebook(self, inputstring, document)
+        finally:  # as MyST-NB does after a page: the doctree is pickled, the renderer cannot be
+            del document["nb_renderer"]
+    else:
+        _parse_notebook(self, inputstring, document)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("book_editions", ["en"], "html", types=[list])
     app.connect("config-inited", add_templates)
@@ -239,6 +278,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(TranslatableExerciseTitles)
     app.add_transform(TranslateTocCaptions)
     app.add_transform(RememberGlossaryTerms)
+    myst_nb_sphinx.load_renderer = load_and_remember_renderer
+    NotebookParser.parse = parse_with_page_outputs
     app.add_transform(GlossaryInEditionOrder)
     # after sphinx-book-theme fills the header buttons (priority 501)
     app.connect("html-page-context", add_edition_context, priority=900)
