@@ -180,20 +180,25 @@ def test_set_table_round_trips_through_probability_table():
         torch.testing.assert_close(graph.probability_table(name), torch.stack([1 - p1, p1], dim=-1))
 
 
+def fit_by_maximum_likelihood(model, x, names, steps, lr):
+    """Full-batch gradient ascent on the mean log-joint of the columns ``names`` of ``x``."""
+    train(
+        lambda *cols: -model.log_joint(dict(zip(names, cols, strict=True))).mean(),
+        model,
+        tuple(x[n] for n in names),
+        steps=steps,
+        lr=lr,
+        progress=False,
+    )
+
+
 def test_maximum_likelihood_tables_equal_the_empirical_frequencies():
     """ML for a table CPT has a closed form: the conditional frequencies in the data."""
     truth = sprinkler_tables()
     x = truth.sample(2_000, generator=gen(8))
     model = DirectedGraphicalModel(SPRINKLER, conditional="table")
     names = list(SPRINKLER)
-    train(
-        lambda *cols: -model.log_joint(dict(zip(names, cols, strict=True))).mean(),
-        model,
-        tuple(x[n] for n in names),
-        steps=1500,
-        lr=0.1,
-        progress=False,
-    )
+    fit_by_maximum_likelihood(model, x, names, steps=1500, lr=0.1)
     s, r, w = x["sprinkler"].long(), x["rain"].long(), x["wet"]
     config = 2 * s + r
     freq = torch.stack([w[config == k].mean() for k in range(4)])
@@ -211,14 +216,7 @@ def test_a_network_without_hidden_layer_is_logistic_regression_on_the_parents():
     }
     torch.manual_seed(0)
     model = DirectedGraphicalModel(nodes, conditional="mlp", hidden=[])
-    train(
-        lambda *cols: -model.log_joint(dict(zip(names, cols, strict=True))).mean(),
-        model,
-        tuple(x[n] for n in names),
-        steps=400,
-        lr=0.3,
-        progress=False,
-    )
+    fit_by_maximum_likelihood(model, x, names, steps=400, lr=0.3)
     features = torch.stack([x["sprinkler"], x["rain"]], dim=1).numpy()
     oracle = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(features, x["wet"].numpy())
     linear = model.conditionals["wet"].net[0]
