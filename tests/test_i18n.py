@@ -249,7 +249,30 @@ def test_translating_every_message_of_a_chapter_keeps_its_structure(notebook):
         assert i18n.markdown_messages(i18n.translate_markdown(cell, catalog)) == [catalog[m] for m in found]
 
 
+def test_old_english_lines_of_other_tools_do_not_come_back_as_comments(tmp_path):
+    """Poedit or msgmerge write a fuzzy message's old English as ``#| msgid``; babel reads those as comments."""
+    path = tmp_path / "page.po"
+    path.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, fuzzy\n#| msgid ""\n#| "The old English, long enough to be wrapped by a writer that wraps comments."\n'
+        'msgid "The new English."\nmsgstr "옛 번역"\n',
+        encoding="utf-8",
+    )
+    i18n._write(path, i18n.read_catalog(path))
+    text = path.read_text(encoding="utf-8")
+    assert "#|" not in text and "# |" not in text and "The old English" not in text
+    assert '#, fuzzy\nmsgid "The new English."\nmsgstr "옛 번역"' in text
+
+
 # --- the committed catalogs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("docname", sorted(CATALOGS))
+def test_catalogs_hold_no_stray_comments(docname):
+    """Every comment line is the page header, a location (``#:``) or a flag (``#,``)."""
+    lines = CATALOGS[docname].read_text(encoding="utf-8").splitlines()
+    body = lines[next(i for i, line in enumerate(lines) if line.startswith("msgid")) :]
+    assert [line for line in body if line.startswith("#") and not line.startswith(("#:", "#,"))] == []
 
 
 def test_catalogs_are_current_with_the_pages(extracted):

@@ -102,8 +102,17 @@ def run_sphinx(builder: str, outdir: Path, language: str | None = None, strict: 
 
 
 def read_catalog(path: Path) -> Catalog:
+    """The catalog at ``path``.
+
+    babel cannot read back the ``#| msgid`` lines (a fuzzy message's old English) that other
+    gettext tools write: it takes them for translator comments, which every later write would
+    carry on as stray ``# | msgid`` lines. They are dropped here, and ``_write`` writes none.
+    """
     with path.open("rb") as f:
-        return read_po(f)
+        catalog = read_po(f)
+    for message in messages(catalog):
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    return catalog
 
 
 def catalog_paths(language: str = LANGUAGE) -> dict[str, Path]:
@@ -161,7 +170,7 @@ def _write(path: Path, catalog: Catalog) -> bool:
     for message in catalog:  # babel guesses these from "{…}"; MyST roles are not Python format strings
         message.flags -= {"python-format", "python-brace-format"}
     out = BytesIO()
-    write_po(out, catalog, width=0, include_previous=True, ignore_obsolete=True)
+    write_po(out, catalog, width=0, ignore_obsolete=True)
     new = out.getvalue()
     if path.exists() and _undated(path.read_bytes()) == _undated(new):
         return False
