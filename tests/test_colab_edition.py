@@ -154,8 +154,11 @@ def test_equations_keep_their_book_numbers(out, chapter):
     assert tags("\n".join(rendered(out, chapter).prose)) == tags(source)
 
 
-def solution_fingerprints(chapter: Path) -> list[str]:
-    """For each solution of the chapter (directive or gated form): a line of it a reader could not miss."""
+def solution_fingerprints(chapter: Path, translate=str) -> list[str]:
+    """For each solution of the chapter (directive or gated form): a line of it a reader could not miss.
+
+    ``translate``: the edition's translation of a Markdown cell (its words are the edition's language).
+    """
     nb = nbformat.read(chapter, as_version=4)
     prints, gated = [], False
     for cell in nb.cells:
@@ -164,10 +167,11 @@ def solution_fingerprints(chapter: Path) -> list[str]:
                 prints.append(cell.source.strip().split("\n")[0])
                 gated = "seen"
             continue
-        for block in blocks(cell.source):
+        for block in blocks(translate(cell.source)):
             if isinstance(block, Directive) and block.name == "solution":
                 code = re.search(r"^```python\n(.+)$", block.body, re.M)
-                words = re.search(r"[A-Za-z][A-Za-z',]*(?: [A-Za-z][A-Za-z',]*){3,}", without_math(block.body))
+                # four words or more in a row (letters of any script)
+                words = re.search(r"[^\W\d_][^\W\d_',]*(?: [^\W\d_][^\W\d_',]*){3,}", without_math(block.body))
                 prints.append(code[1] if code else words[0] if words else "")
             elif isinstance(block, Directive) and block.name == "solution-start":
                 gated = "open"
@@ -181,7 +185,7 @@ def solution_fingerprints(chapter: Path) -> list[str]:
 @pytest.mark.parametrize(("out", "chapter"), CASES)
 def test_every_solution_is_folded(out, chapter):
     page = rendered(out, chapter)
-    prints = solution_fingerprints(chapter)
+    prints = solution_fingerprints(chapter, EDITIONS[out].translate)
     summaries = [s for s in page.summaries if s.strip()]
     squash = lambda parts: " ".join("".join(parts).split())  # noqa: E731
     inside, outside = squash(page.inside_details), squash(page.outside_details)
