@@ -126,11 +126,16 @@ class TranslatableExerciseTitles(SphinxTransform):
     The title's text goes into a translatable inline node (as Sphinx's own placeholders do), which
     survives sphinx-exercise's rewriting of the title, so the gettext builder still finds it.
     Only a title of plain text (the book's are): its text is then exactly the markdown it came from.
+    The title nodes around it ("Exercise 1.4.2", "Solution") are no messages: sphinx-exercise
+    translates their words itself, and Sphinx would count them as untranslated paragraphs.
     """
 
     default_priority = 15  # before Sphinx's Locale transform (20)
 
     def apply(self, **kwargs: Any) -> None:
+        for node in self.document.findall(nodes.title):
+            if type(node).__name__ in {"exercise_title", "solution_title"}:
+                node["translatable"] = False
         for node in list(self.document.findall(nodes.subtitle)):
             exercise = node.parent.parent if node.parent is not None else None
             if type(node).__name__ != "exercise_subtitle" or exercise is None:

@@ -213,3 +213,14 @@ def test_translated_glossary_is_in_its_own_order_with_the_english_term_beside_ea
         beside.append(source_term)
     assert sorted(beside) == sorted(english), "every English term is shown beside its translated headword"
     assert headwords == sorted(headwords, key=str.casefold), "not in the order of the edition's language"
+
+
+def test_a_page_says_it_is_partly_translated_exactly_when_its_catalog_is_unfinished(edition):
+    """The progress notice counts what the reader sees in English: none on a page whose messages are all translated."""
+    if edition == EDITIONS[0]:
+        pytest.skip("the source edition has nothing to translate")
+    stats = i18n.stats(edition)
+    for file in TOC_FILES:
+        unfinished = stats[file]["untranslated"] + stats[file]["fuzzy"] if file in stats else 0
+        shows_notice = "translation-progress" in page(file, edition)
+        assert shows_notice == (unfinished > 0), f"{file}: notice {shows_notice}, {unfinished} unfinished messages"
