@@ -262,17 +262,16 @@ def parse_with_page_outputs(self: NotebookParser, inputstring: str, document: no
     ``{glue:text}`` role in a translation would find no value. The message gets the
     renderer (and with it the glued values) of the page it belongs to.
     """
-    if not document.current_source.endswith("<translated>"):
+    translated = document.current_source.endswith("<translated>")
+    if not translated:
         _page_renderer.clear()
-        _parse_notebook(self, inputstring, document)
     elif _page_renderer:
         document["nb_renderer"] = _page_renderer[0]
-        try:
-            _parse_notebook(self, inputstring, document)
-        finally:  # as MyST-NB does after a page: the doctree is pickled, the renderer cannot be
-            del document["nb_renderer"]
-    else:
+    try:
         _parse_notebook(self, inputstring, document)
+    finally:
+        if translated:  # as MyST-NB does after a page: the doctree is pickled, the renderer cannot be
+            document.attributes.pop("nb_renderer", None)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
